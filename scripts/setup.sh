@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Installs every system package Slime needs to build and test. Idempotent; run as root on Debian 12.
+# Usage: scripts/setup.sh            (build + test dependencies)
+set -euo pipefail
+
+packages=(
+  # toolchain
+  g++ cmake ninja-build ccache pkg-config git
+  # libraries (see ARCHITECTURE.md "Dependencies")
+  libyaml-cpp-dev nlohmann-json3-dev libboost1.74-dev libcurl4-openssl-dev libssl-dev
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  libre2-dev libspdlog-dev libfmt-dev libcli11-dev
+  # tests and benchmarks
+  libgtest-dev libgmock-dev libbenchmark-dev
+  # sanitizers and fuzzing (libFuzzer ships with clang)
+  clang-14 libclang-rt-14-dev
+  # real servers and load tools used by integration tests and benchmarks
+  prometheus wrk curl
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "setup: system packages present"
+fi
+
+# The Debian prometheus package starts a system service on install; tests start their own instance
+# on a loopback port, so the packaged one is only stopped when it is running.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
+  systemctl stop prometheus || true
+fi
