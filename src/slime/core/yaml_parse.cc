@@ -249,6 +249,7 @@ ParsedFile parse_yaml_documents(std::string_view text, std::string_view file) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
     std::string_view line = text.substr(pos, end - pos);
+    if (end == text.size() && line.empty()) break;  // the text's final newline starts no line
     if (is_separator(line)) {
       std::string rest(line.substr(3));
       // Content after the marker (e.g. "--- {a: 1}") belongs to the new document.
@@ -262,6 +263,8 @@ ParsedFile parse_yaml_documents(std::string_view text, std::string_view file) {
     pos = end + 1;
     ++line_no;
   }
+  int total_lines = static_cast<int>(std::count(text.begin(), text.end(), '\n')) +
+                    (!text.empty() && text.back() != '\n' ? 1 : 0);
   int index = 0;
   for (auto& c : chunks) {
     if (only_comments(c.text)) continue;
@@ -269,6 +272,7 @@ ParsedFile parse_yaml_documents(std::string_view text, std::string_view file) {
     auto j = parse_one(c.text, c.first_line);
     if (!j) {
       Error e = std::move(j.error());
+      e.line = std::min(e.line, total_lines);  // errors "at end of stream" point at the last line
       e.file = file;
       e.document = doc_index;
       out.errors.push_back(std::move(e));
