@@ -151,3 +151,28 @@ TEST(YamlEmit, IsDeterministic) {
 
 }  // namespace
 }  // namespace slime::core
+
+namespace slime::core {
+namespace {
+
+// Cases the fuzzer found; each once broke parse -> emit -> parse.
+TEST(YamlFuzzRegressions, ControlCharactersAndBadEscapesAreErrors) {
+  auto nul = parse_yaml_documents(std::string("\0\0\0a: 1\n", 8), "f.yaml");
+  ASSERT_EQ(nul.errors.size(), 1u);
+  EXPECT_NE(nul.errors[0].message.find("not printable UTF-8"), std::string::npos);
+  auto bad_utf8 = parse_yaml("a: \xff\n");
+  EXPECT_FALSE(bad_utf8);
+  auto huge = parse_yaml(R"({"a": 1e999999})");
+  EXPECT_FALSE(huge);
+}
+
+TEST(YamlFuzzRegressions, EmitterQuotesMergeKeysAndAvoidsMarkersAtColumnZero) {
+  for (const Json& doc : {Json{{"<<", Json::object()}, {"a", 1}}, Json("x\n---\ny"), Json{{"k", "x\n---\n...\ny"}}}) {
+    auto back = parse_yaml(to_yaml(doc));
+    ASSERT_TRUE(back) << to_yaml(doc);
+    EXPECT_EQ(*back, doc) << to_yaml(doc);
+  }
+}
+
+}  // namespace
+}  // namespace slime::core
