@@ -3,6 +3,8 @@
 
 #include "slime/core/yaml.h"
 #include "slime/modules/plugin/plugin_module.h"
+#include "slime/render/render.h"
+#include "slime/store/manifest_loader.h"
 #include "slime/store/memory_store.h"
 
 namespace slime::plugin {
@@ -152,6 +154,33 @@ TEST(PluginModuleConfig, GeneralIsValidated) {
 
   ASSERT_TRUE(m.configure(module_config({}, "a,, b ,")));
   EXPECT_EQ(m.config().istio_revs, (std::vector<std::string>{"a", "", "b", ""}));
+}
+
+}  // namespace
+}  // namespace slime::plugin
+
+namespace slime::plugin {
+namespace {
+
+// examples/plugin/ is documented as runnable: it must keep rendering, without problems.
+TEST(PluginExamples, RenderWithoutProblems) {
+  auto loaded = store::load_paths({std::string(SLIME_SOURCE_DIR) + "/examples/plugin"});
+  ASSERT_TRUE(loaded.errors.empty()) << loaded.errors[0].str();
+  std::vector<core::Object> inputs;
+  for (auto& l : loaded.objects) inputs.push_back(l.object);
+  std::vector<std::unique_ptr<core::Module>> modules;
+  modules.push_back(make_module());
+  ASSERT_TRUE(modules[0]->configure(module_config()));
+  core::NoMetrics metrics;
+  auto result = render::render(inputs, modules, metrics);
+  EXPECT_TRUE(result.problems.empty()) << result.problems[0].str();
+  std::vector<std::string> names;
+  for (const auto& o : result.generated) {
+    EXPECT_EQ(o.kind(), "EnvoyFilter");
+    EXPECT_TRUE(o.spec().contains("configPatches")) << o.name();
+    names.push_back(o.name());
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"reviews-cors", "reviews-plugins", "reviews-routes"}));
 }
 
 }  // namespace
