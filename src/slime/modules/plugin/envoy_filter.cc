@@ -18,19 +18,24 @@ core::Object make_envoy_filter(const core::Object& source, core::Json spec, cons
 std::optional<core::Object> keep_existing_envoy_filter(const core::Snapshot& objects, const core::Object& source) {
   const core::Object* existing = objects.get({kEnvoyFilter, source.ns(), source.name()});
   if (!existing) return std::nullopt;
+  auto str = [](const core::Json& o, const char* key) {
+    auto it = o.find(key);
+    return it != o.end() && it->is_string() ? it->get<std::string>() : std::string();
+  };
   bool owned = false;
   const core::Json& owners = existing->owner_references();
   if (owners.is_array())
     for (const auto& o : owners)
-      if (o.is_object() && o.value("kind", "") == source.kind() && o.value("name", "") == source.name() &&
-          (source.uid().empty() || o.value("uid", "") == source.uid()))
+      if (o.is_object() && str(o, "kind") == source.kind() && str(o, "name") == source.name() &&
+          (source.uid().empty() || str(o, "uid") == source.uid()))
         owned = true;
   if (!owned) return std::nullopt;
   core::Object kept(kEnvoyFilterApiVersion, "EnvoyFilter", source.ns(), source.name());
-  const core::Json& meta = existing->json()["metadata"];
-  for (const char* k : {"labels", "annotations", "ownerReferences"})
-    if (meta.contains(k)) kept.meta()[k] = meta[k];
-  if (existing->json().contains("spec")) kept.json()["spec"] = existing->json()["spec"];
+  const core::Json& doc = existing->json();
+  if (auto meta = doc.find("metadata"); meta != doc.end() && meta->is_object())
+    for (const char* k : {"labels", "annotations", "ownerReferences"})
+      if (auto it = meta->find(k); it != meta->end()) kept.meta()[k] = *it;
+  if (auto spec = doc.find("spec"); spec != doc.end()) kept.json()["spec"] = *spec;
   return kept;
 }
 

@@ -30,6 +30,16 @@ std::vector<std::string> PluginModule::keys(const core::RenderContext& ctx) cons
 
 std::vector<std::string> PluginModule::keys_for(const core::RenderContext& ctx, const core::Object& changed) const {
   std::vector<std::string> out;
+  try {
+    collect_keys_for(ctx, changed, out);
+  } catch (const std::exception&) {
+    // A malformed object cannot stop the controller; its own key still gets re-rendered.
+  }
+  return out;
+}
+
+void PluginModule::collect_keys_for(const core::RenderContext& ctx, const core::Object& changed,
+                                    std::vector<std::string>& out) const {
   const core::GroupKind gk = changed.gvk().group_kind();
   if (gk == kPluginManager || gk == kEnvoyPlugin) {
     out.push_back(make_key(gk, changed.ns(), changed.name()));
@@ -49,10 +59,24 @@ std::vector<std::string> PluginModule::keys_for(const core::RenderContext& ctx, 
       if (ctx.objects.get({source, changed.ns(), changed.name()}))
         out.push_back(make_key(source, changed.ns(), changed.name()));
   }
-  return out;
 }
 
 core::ModuleOutput PluginModule::reconcile(const core::RenderContext& ctx, std::string_view key) const {
+  // Last line of defence: nothing may throw past the module boundary. Conversion code avoids throwing
+  // accessors; this turns a slip into a reported problem for this key only.
+  try {
+    return reconcile_key(ctx, key);
+  } catch (const std::exception& ex) {
+    core::ModuleOutput out;
+    core::Error e;
+    e.object = std::string(key);
+    e.message = std::string("internal error while rendering: ") + ex.what();
+    out.problems.push_back(std::move(e));
+    return out;
+  }
+}
+
+core::ModuleOutput PluginModule::reconcile_key(const core::RenderContext& ctx, std::string_view key) const {
   core::ModuleOutput out;
   auto object_key = parse_key(key);
   if (!object_key) return out;

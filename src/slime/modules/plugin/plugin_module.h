@@ -24,6 +24,9 @@ class PluginModule final : public core::Module {
   const PluginConfig& config() const { return config_; }
 
  private:
+  core::ModuleOutput reconcile_key(const core::RenderContext& ctx, std::string_view key) const;
+  void collect_keys_for(const core::RenderContext& ctx, const core::Object& changed, std::vector<std::string>& out) const;
+
   PluginConfig config_;
   std::vector<core::Error> warnings_;
 };
