@@ -1,5 +1,8 @@
 #include "slime/modules/plugin/plugin_module.h"
 
+#include <set>
+#include <utility>
+
 #include "slime/modules/plugin/envoy_filter.h"
 #include "slime/modules/plugin/envoy_plugin_convert.h"
 #include "slime/modules/plugin/model.h"
@@ -123,7 +126,10 @@ core::ModuleOutput PluginModule::reconcile_key(const core::RenderContext& ctx, s
     // driver delete the EnvoyFilter (the original leaves it in place too).
     if (auto kept = keep_existing_envoy_filter(ctx.objects, *source)) out.objects.push_back(std::move(*kept));
   }
-  for (auto& p : problems) out.problems.push_back(std::move(p).in_object(source->ref()));
+  // A plugin crossed with several targets can report the same problem once per target: keep one.
+  std::set<std::pair<std::string, std::string>> seen;
+  for (auto& p : problems)
+    if (seen.emplace(p.field, p.message).second) out.problems.push_back(std::move(p).in_object(source->ref()));
   return out;
 }
 

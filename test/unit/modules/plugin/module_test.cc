@@ -185,3 +185,35 @@ TEST(PluginExamples, RenderWithoutProblems) {
 
 }  // namespace
 }  // namespace slime::plugin
+
+namespace slime::plugin {
+namespace {
+
+TEST(PluginProblems, OneReportPerProblemEvenAcrossTargets) {
+  store::MemoryStore store;
+  auto j = core::parse_yaml(R"(
+apiVersion: microservice.slime.io/v1alpha1
+kind: EnvoyPlugin
+metadata: {name: ep, namespace: ns}
+spec:
+  host: [a, b, c]
+  plugins:
+    - {name: f, enable: true, inline: {}, rawPatch: {bogus: 1}}
+    - {name: g, enable: true, inline: {}}
+)");
+  ASSERT_TRUE(j);
+  store.put(core::Object(*j));
+  core::NoMetrics metrics;
+  core::RenderContext ctx{store, metrics, {}};
+  PluginModule m;
+  core::ModuleConfig c;
+  ASSERT_TRUE(m.configure(c));
+  auto out = m.reconcile(ctx, "EnvoyPlugin/ns/ep");
+  ASSERT_EQ(out.problems.size(), 1u);
+  EXPECT_EQ(out.problems[0].field, "spec.plugins[0].rawPatch");
+  ASSERT_EQ(out.objects.size(), 1u);
+  EXPECT_EQ(out.objects[0].spec()["configPatches"].size(), 3u);  // g on each host; f skipped
+}
+
+}  // namespace
+}  // namespace slime::plugin
