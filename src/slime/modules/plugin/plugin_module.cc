@@ -49,6 +49,7 @@ void PluginModule::collect_keys_for(const core::RenderContext& ctx, const core::
   } else if (gk == kSecret) {
     // Every PluginManager of the Secret's namespace that pulls code with it (wasm and rider alike).
     for (const core::Object* pm : ctx.objects.list(kPluginManager, changed.ns())) {
+      if (!config_.rev_in_scope(pm->label(kRevLabel))) continue;
       for (const auto& name : referenced_secrets(pm->spec())) {
         if (name == changed.name()) {
           out.push_back(make_key(kPluginManager, pm->ns(), pm->name()));
@@ -59,7 +60,8 @@ void PluginModule::collect_keys_for(const core::RenderContext& ctx, const core::
   } else if (gk == kEnvoyFilter) {
     // A generated EnvoyFilter edited or deleted by hand is rendered again from its source.
     for (const auto& source : {kPluginManager, kEnvoyPlugin})
-      if (ctx.objects.get({source, changed.ns(), changed.name()}))
+      if (const core::Object* o = ctx.objects.get({source, changed.ns(), changed.name()});
+          o && config_.rev_in_scope(o->label(kRevLabel)))
         out.push_back(make_key(source, changed.ns(), changed.name()));
   }
 }

@@ -112,6 +112,11 @@ type: kubernetes.io/dockerconfigjson
             (std::vector<std::string>{"PluginManager/a/uses-rider-secret", "PluginManager/a/uses-wasm-secret"}));
   auto unrelated = obj("{apiVersion: v1, kind: Secret, metadata: {name: nobody, namespace: a}}");
   EXPECT_TRUE(m.keys_for(ctx(), unrelated).empty());
+  // Only PluginManagers this instance serves.
+  ASSERT_TRUE(m.configure(module_config({}, "default", true)));
+  EXPECT_TRUE(m.keys_for(ctx(), secret).empty());
+  ASSERT_TRUE(m.configure(module_config({}, "canary", true)));
+  EXPECT_EQ(m.keys_for(ctx(), secret), std::vector<std::string>{"PluginManager/a/uses-rider-secret"});
 }
 
 TEST_F(PluginModuleTest, OwnAndGeneratedObjectChanges) {
@@ -121,6 +126,9 @@ TEST_F(PluginModuleTest, OwnAndGeneratedObjectChanges) {
   EXPECT_EQ(m.keys_for(ctx(), pm), std::vector<std::string>{"PluginManager/z/gone"});
   auto ef = obj("{apiVersion: networking.istio.io/v1alpha3, kind: EnvoyFilter, metadata: {name: ep, namespace: a}}");
   EXPECT_EQ(m.keys_for(ctx(), ef), std::vector<std::string>{"EnvoyPlugin/a/ep"});
+  ASSERT_TRUE(m.configure(module_config({}, "default", true)));
+  EXPECT_TRUE(m.keys_for(ctx(), ef).empty());  // the EnvoyPlugin is labelled istio.io/rev=other
+  EXPECT_EQ(m.keys_for(ctx(), pm), std::vector<std::string>{"PluginManager/z/gone"});  // own changes always
   auto stray = obj("{apiVersion: networking.istio.io/v1alpha3, kind: EnvoyFilter, metadata: {name: x, namespace: a}}");
   EXPECT_TRUE(m.keys_for(ctx(), stray).empty());
   EXPECT_TRUE(m.reconcile(ctx(), "PluginManager/z/gone").objects.empty());
