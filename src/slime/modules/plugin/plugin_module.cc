@@ -74,7 +74,8 @@ core::ModuleOutput PluginModule::reconcile(const core::RenderContext& ctx, std::
   } catch (const std::exception& ex) {
     core::ModuleOutput out;
     core::Error e;
-    e.object = std::string(key);
+    if (auto k = parse_key(key)) e.object = k->gk.kind + " " + k->ns + "/" + k->name;  // Object::ref() form
+    else e.object = std::string(key);
     e.message = std::string("internal error while rendering: ") + ex.what();
     out.problems.push_back(std::move(e));
     return out;
