@@ -36,7 +36,7 @@ std::vector<std::string> PluginModule::keys_for(const core::RenderContext& ctx, 
   try {
     collect_keys_for(ctx, changed, out);
   } catch (const std::exception&) {
-    // A malformed object cannot stop the controller; its own key still gets re-rendered.
+    // A malformed object must not stop the controller: the keys found so far are returned.
   }
   return out;
 }
