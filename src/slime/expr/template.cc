@@ -100,7 +100,7 @@ core::Result<uint64_t> evaluate_quota(std::string_view text, const Material& mat
   auto v = calculate(*s);
   if (!v) return std::unexpected(v.error());
   double rounded = std::ceil(*v);
-  if (rounded < 0) return fail("quota \"" + *s + "\" is negative (" + std::to_string(*v) + ")");
+  if (rounded < 0) return fail("quota \"" + *s + "\" is negative");
   if (rounded > 4294967295.0) return fail("quota \"" + *s + "\" exceeds 4294967295");
   return static_cast<uint64_t>(rounded);
 }
