@@ -187,8 +187,7 @@ class LimiterModule final : public core::Module {
     bool generated = false;
     for (const Object* l : ctx.objects.list(kSmartLimiter)) {
       if (!config_.rev_in_scope(l->label("istio.io/rev"))) continue;
-      if (!has_global_descriptor(parse_smart_limiter(*l).spec)) continue;
-      Evaluation ev = evaluate_limiter(ctx, *l, config_);  // its problems are reported by its own key
+      Evaluation ev = evaluate_limiter(ctx, *l, config_, true);  // its problems are reported by its own key
       for (auto& d : rls_descriptors(ev)) {
         descriptors.push_back(std::move(d));
         generated = true;
