@@ -11,6 +11,7 @@
 #include "slime/modules/limiter/evaluate.h"
 #include "slime/modules/limiter/rls_config.h"
 #include "slime/modules/limiter/status.h"
+#include "slime/modules/limiter/workload.h"
 
 namespace slime::limiter {
 namespace {
@@ -98,8 +99,25 @@ class LimiterModule final : public core::Module {
           changed.name() == config_.rls_configmap_name)
         out.push_back(kRlsKey);
       return out;
+    } else if (gk == GroupKind{"networking.istio.io", "DestinationRule"}) {
+      // Subsets of the host's limiter (a rule in the root namespace may name a host anywhere), and of the
+      // limiters of its namespace (spec.host ones).
+      limiters_in(changed.ns());
+      const Json& spec = changed.spec();
+      if (spec.is_object() && spec.contains("host") && spec["host"].is_string()) {
+        std::string host = unity_host(spec["host"].get<std::string>(), changed.ns());
+        constexpr std::string_view kSuffix = ".svc.cluster.local";
+        if (host.ends_with(kSuffix)) {
+          std::string_view svc(host.data(), host.size() - kSuffix.size());
+          auto dot = svc.rfind('.');
+          if (dot != std::string_view::npos && svc.substr(dot + 1) != changed.ns()) {
+            std::string key = limiter_key(svc.substr(dot + 1), svc.substr(0, dot));
+            if (limiter_for_key(ctx.objects, key)) out.push_back(key);
+          }
+        }
+      }
     } else {
-      // Services, Pods, Endpoints, DestinationRules, ServiceEntries: pod counts, selectors and subsets of
+      // Services, Pods, Endpoints, ServiceEntries: pod counts, selectors and subsets of
       // the limiters of that namespace (and of the root namespace, whose limiters may select pods anywhere).
       limiters_in(changed.ns());
       if (changed.ns() != config_.istio_namespace) limiters_in(config_.istio_namespace);

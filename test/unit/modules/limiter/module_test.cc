@@ -148,3 +148,16 @@ TEST(RlsConfig, TextLayoutAndOwners) {
 
 }  // namespace
 }  // namespace slime::limiter
+
+namespace slime::limiter {
+namespace {
+
+TEST_F(LimiterModule, DestinationRuleInTheRootNamespaceReachesItsHostsLimiter) {
+  core::Object dr("networking.istio.io/v1beta1", "DestinationRule", "istio-system", "reviews");
+  dr.json()["spec"] = {{"host", "reviews.default.svc.cluster.local"}};
+  auto c = ctx();
+  EXPECT_EQ(module_->keys_for(c, dr), (std::vector<std::string>{"SmartLimiter/default/reviews", "ratelimit-config"}));
+}
+
+}  // namespace
+}  // namespace slime::limiter
