@@ -91,8 +91,8 @@ class LimiterModule final : public core::Module {
       const Json& owners = changed.owner_references();
       if (owners.is_array())
         for (const Json& o : owners)
-          if (o.is_object() && o.value("kind", "") == kKind && o.value("name", "").size())
-            out.push_back(limiter_key(changed.ns(), o.value("name", "")));
+          if (o.is_object() && o.contains("kind") && o["kind"] == kKind && o.contains("name") && o["name"].is_string())
+            out.push_back(limiter_key(changed.ns(), o["name"].get<std::string>()));
       return out;
     } else if (gk == kConfigMap) {
       if (maintains_configmap() && changed.ns() == config_.rls_configmap_namespace &&
