@@ -33,6 +33,9 @@ struct Case {
   fs::path dir;
 };
 
+// Test listings show the case folder instead of the parameter's bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.module << "/" << c.dir.filename().string(); }
+
 std::vector<Case> discover() {
   std::vector<Case> out;
   fs::path root = fs::path(SLIME_SOURCE_DIR) / "test" / "golden";
