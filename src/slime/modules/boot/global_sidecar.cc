@@ -61,10 +61,17 @@ void add_lazyload_context(const SlimeBootSpec& spec, const ModuleEntry& entry, J
   if (!general.is_object()) general = Json::object();
   if (!general.contains("globalSidecar")) general["globalSidecar"] = component_for_lazyload(spec);
 
+  // The process runs in spec.namespace: unless told otherwise, that is its slimeNamespace (the
+  // original's docs ask users to keep the two equal by hand).
+  std::string slime_ns = effective_global(spec, entry, "slimeNamespace");
+  if (slime_ns.empty() && spec.namespace_ != "mesh-operator") {
+    Json& global = entry_json["global"];
+    if (!global.is_object()) global = Json::object();
+    global["slimeNamespace"] = spec.namespace_;
+  }
+  if (slime_ns.empty()) slime_ns = spec.namespace_;
   // The chart put the cluster-mode global sidecar in spec.namespace; the lazyload module defaults it to
   // global.slimeNamespace. Say it explicitly when the two differ.
-  std::string slime_ns = effective_global(spec, entry, "slimeNamespace");
-  if (slime_ns.empty()) slime_ns = "mesh-operator";
   auto gs_ns = general.find("clusterGsNamespace");
   bool gs_ns_set = gs_ns != general.end() && gs_ns->is_string() && !gs_ns->get<std::string>().empty();
   if (!gs_ns_set && spec.namespace_ != slime_ns) general["clusterGsNamespace"] = spec.namespace_;

@@ -17,8 +17,9 @@
 namespace slime::boot {
 
 // Adds to a lazyload entry's JSON: `general.globalSidecar` (from the component, or `{enable: false}`
-// when the SlimeBoot has none), `general.clusterGsNamespace` (the chart's default, spec.namespace) and
-// `global.istioNamespace` (spec.istioNamespace) unless the entry sets them itself.
+// when the SlimeBoot has none), `global.slimeNamespace` (spec.namespace, where the process runs),
+// `general.clusterGsNamespace` (the chart's default, spec.namespace) and `global.istioNamespace`
+// (spec.istioNamespace) unless the entry sets them itself.
 void add_lazyload_context(const SlimeBootSpec& spec, const ModuleEntry& entry, core::Json& entry_json);
 
 // The global sidecar objects the lazyload module will render from `entry_json` (the adjusted config).
