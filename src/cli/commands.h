@@ -1,0 +1,15 @@
+#pragma once
+// Each subcommand lives in its own cmd_*.cc and registers itself on the CLI11 app here.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace slime::cli {
+
+// Set by a subcommand's callback: the process exit status.
+using Runner = std::function<int()>;
+
+void add_render_command(CLI::App& app, Runner& run);
+void add_version_command(CLI::App& app, Runner& run);
+
+}  // namespace slime::cli

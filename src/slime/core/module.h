@@ -1,0 +1,61 @@
+#pragma once
+// The contract between Slime's modules and the drivers that run them (`slime render`, `slime run`).
+//
+// A module is a pure function of a RenderContext: it never does I/O. Its work is split into
+// reconcile keys (one per user resource, plus any singletons such as a shared ConfigMap) so that the
+// long-running controller re-renders only what a change touches, while `slime render` simply
+// reconciles every key.
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "slime/core/config.h"
+#include "slime/core/error.h"
+#include "slime/core/gvk.h"
+#include "slime/core/object.h"
+#include "slime/core/snapshot.h"
+
+namespace slime::core {
+
+struct StatusUpdate {
+  ObjectKey key;  // an object the module reads (its own resource)
+  Json status;    // the complete new `.status`
+};
+
+struct ModuleOutput {
+  // Desired objects owned by the key. The driver prunes objects the key rendered before but not now.
+  std::vector<Object> objects;
+  std::vector<StatusUpdate> statuses;
+  // Problems with the input (validation errors name the object and field); the key's valid parts
+  // still render.
+  std::vector<Error> problems;
+};
+
+class Module {
+ public:
+  virtual ~Module() = default;
+
+  // The module kind as written in configuration (`lazyload`, `limiter`, `plugin`).
+  virtual std::string_view kind() const = 0;
+  virtual std::vector<GroupKind> reads() const = 0;
+  virtual std::vector<GroupKind> writes() const = 0;
+
+  // Called once before any render, with the module's configuration (defaults when none was given).
+  virtual Result<void> configure(const ModuleConfig& config) = 0;
+  // Non-fatal findings of configure(), e.g. unknown keys in `general`.
+  virtual std::vector<Error> config_warnings() const { return {}; }
+
+  // Every reconcile key that exists for this snapshot.
+  virtual std::vector<std::string> keys(const RenderContext& ctx) const = 0;
+  // The keys a change to `changed` (added, updated or deleted) may affect.
+  virtual std::vector<std::string> keys_for(const RenderContext& ctx, const Object& changed) const = 0;
+  // Metric queries the key needs answered before reconcile (default: none).
+  virtual std::vector<MetricRequest> metric_requests(const RenderContext&, std::string_view) const { return {}; }
+
+  virtual ModuleOutput reconcile(const RenderContext& ctx, std::string_view key) const = 0;
+};
+
+using ModuleFactory = std::unique_ptr<Module> (*)();
+
+}  // namespace slime::core

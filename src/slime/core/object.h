@@ -1,0 +1,67 @@
+#pragma once
+// A Kubernetes object: the JSON document as read or written, with typed access to the envelope.
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "slime/core/error.h"
+#include "slime/core/gvk.h"
+#include "slime/core/json.h"
+
+namespace slime::core {
+
+class Object {
+ public:
+  Object() : doc_(Json::object()) {}
+  explicit Object(Json doc) : doc_(std::move(doc)) {}
+  Object(std::string_view api_version, std::string_view kind, std::string_view ns, std::string_view name);
+
+  // Checks the envelope: a JSON object with string apiVersion, kind and metadata.name.
+  static Result<Object> from_json(Json doc);
+
+  const Json& json() const { return doc_; }
+  Json& json() { return doc_; }
+
+  std::string api_version() const { return str_at("apiVersion"); }
+  std::string kind() const { return str_at("kind"); }
+  Gvk gvk() const { return Gvk::from(api_version(), kind()); }
+  ObjectKey key() const { return {gvk().group_kind(), ns(), name()}; }
+  // "Kind namespace/name", used in messages.
+  std::string ref() const;
+
+  std::string name() const { return meta_str("name"); }
+  std::string ns() const { return meta_str("namespace"); }
+  std::string uid() const { return meta_str("uid"); }
+  std::string resource_version() const { return meta_str("resourceVersion"); }
+  int64_t generation() const;
+
+  // Labels and annotations as plain string maps; non-string values are skipped.
+  std::map<std::string, std::string> labels() const { return string_map("labels"); }
+  std::map<std::string, std::string> annotations() const { return string_map("annotations"); }
+  std::string label(std::string_view key) const;
+  std::string annotation(std::string_view key) const;
+  const Json& owner_references() const;
+
+  const Json& spec() const { return member("spec"); }
+  const Json& status() const { return member("status"); }
+
+  void set_name(std::string_view v) { meta()["name"] = v; }
+  void set_namespace(std::string_view v) { meta()["namespace"] = v; }
+  void set_label(std::string_view k, std::string_view v) { meta()["labels"][std::string(k)] = v; }
+  void set_annotation(std::string_view k, std::string_view v) { meta()["annotations"][std::string(k)] = v; }
+  // Appends an ownerReference to `owner` (controller=true, blockOwnerDeletion=true as Kubernetes
+  // controllers conventionally set it).
+  void add_owner(const Object& owner, bool controller = true);
+  Json& meta();
+
+ private:
+  std::string str_at(const char* key) const;
+  std::string meta_str(const char* key) const;
+  std::map<std::string, std::string> string_map(const char* key) const;
+  const Json& member(const char* key) const;
+
+  Json doc_;
+};
+
+}  // namespace slime::core

@@ -1,0 +1,109 @@
+#include "slime/render/render.h"
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <tuple>
+
+#include "slime/core/json_diff.h"
+#include "slime/store/memory_store.h"
+
+namespace slime::render {
+namespace {
+
+using core::ObjectKey;
+
+struct Round {
+  std::map<ObjectKey, core::Object> generated;
+  std::map<ObjectKey, core::Json> statuses;
+  std::vector<core::Error> problems;
+};
+
+bool same(const Round& a, const Round& b) {
+  if (a.generated.size() != b.generated.size() || a.statuses.size() != b.statuses.size()) return false;
+  for (auto ia = a.generated.begin(), ib = b.generated.begin(); ia != a.generated.end(); ++ia, ++ib)
+    if (ia->first != ib->first || !core::json_equal(ia->second.json(), ib->second.json())) return false;
+  for (auto ia = a.statuses.begin(), ib = b.statuses.begin(); ia != a.statuses.end(); ++ia, ++ib)
+    if (ia->first != ib->first || !core::json_equal(ia->second, ib->second)) return false;
+  return true;
+}
+
+core::Object with_status(core::Object o, const std::map<ObjectKey, core::Json>& statuses) {
+  if (auto it = statuses.find(o.key()); it != statuses.end()) o.json()["status"] = it->second;
+  return o;
+}
+
+}  // namespace
+
+void sort_objects(std::vector<core::Object>& objects) {
+  std::stable_sort(objects.begin(), objects.end(), [](const core::Object& a, const core::Object& b) {
+    return std::make_tuple(a.api_version(), a.kind(), a.ns(), a.name()) <
+           std::make_tuple(b.api_version(), b.kind(), b.ns(), b.name());
+  });
+}
+
+RenderResult render(const std::vector<core::Object>& inputs, const std::vector<std::unique_ptr<core::Module>>& modules,
+                    const core::MetricValues& metrics, const RenderOptions& options) {
+  RenderResult result;
+  std::vector<std::shared_ptr<const core::Object>> input_ptrs;
+  input_ptrs.reserve(inputs.size());
+  for (const auto& o : inputs) input_ptrs.push_back(std::make_shared<const core::Object>(o));
+
+  Round previous;
+  bool converged = false;
+  for (int round = 1; round <= options.max_rounds; ++round) {
+    // The world this round sees: inputs, overlaid by what modules generated last round, with statuses.
+    store::MemoryStore world;
+    for (const auto& p : input_ptrs) {
+      auto st = previous.statuses.find(p->key());
+      if (st == previous.statuses.end()) world.put(p);
+      else world.put(with_status(*p, previous.statuses));
+    }
+    for (const auto& [key, o] : previous.generated) world.put(with_status(o, previous.statuses));
+
+    core::RenderContext ctx{world, metrics, options.now};
+    Round current;
+    for (const auto& module : modules) {
+      for (const auto& key : module->keys(ctx)) {
+        core::ModuleOutput out = module->reconcile(ctx, key);
+        for (auto& o : out.objects) {
+          auto k = o.key();
+          if (current.generated.count(k)) {
+            core::Error e;
+            e.object = o.ref();
+            e.message = "rendered twice in one round (module " + std::string(module->kind()) + ", key " + key +
+                        "); the later one wins";
+            current.problems.push_back(std::move(e));
+          }
+          current.generated.insert_or_assign(std::move(k), std::move(o));
+        }
+        for (auto& s : out.statuses) current.statuses.insert_or_assign(s.key, std::move(s.status));
+        for (auto& p : out.problems) current.problems.push_back(std::move(p));
+      }
+    }
+    result.rounds = round;
+    bool done = same(previous, current);
+    previous = std::move(current);
+    if (done) {
+      converged = true;
+      break;
+    }
+  }
+
+  std::set<std::string> seen;
+  for (auto& p : previous.problems)
+    if (seen.insert(p.str()).second) result.problems.push_back(std::move(p));
+  if (!converged) {
+    core::Error e;
+    e.message = "modules did not reach a fixed point after " + std::to_string(options.max_rounds) +
+                " rounds; showing the last round";
+    result.problems.push_back(std::move(e));
+  }
+  for (auto& [key, o] : previous.generated) result.generated.push_back(with_status(std::move(o), previous.statuses));
+  for (const auto& o : inputs) result.inputs.push_back(with_status(o, previous.statuses));
+  sort_objects(result.generated);
+  sort_objects(result.inputs);
+  return result;
+}
+
+}  // namespace slime::render
