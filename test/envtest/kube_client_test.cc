@@ -108,11 +108,12 @@ TEST(KubeClient, ListPaginatesAcrossChunks) {
   Client c = make_client();
   make_namespace(c, "paged");
   for (int i = 0; i < 25; ++i) ASSERT_TRUE(c.create(config_map("paged", "cm-" + std::to_string(i), {})).has_value());
-  auto before = c.stats().snapshot()[{"LIST", 200}];
+  const std::pair<std::string, long> kList{"LIST", 200};
+  auto before = c.stats().snapshot()[kList];
   auto l = c.list(kConfigMap, {.ns = "paged", .label_selector = {}, .field_selector = {}, .page_size = 10});
   ASSERT_TRUE(l.has_value()) << l.error().str();
   EXPECT_EQ(l->items.size(), 25u);
-  EXPECT_EQ(c.stats().snapshot()[{"LIST", 200}] - before, 3u);
+  EXPECT_EQ(c.stats().snapshot()[kList] - before, 3u);
   for (auto& o : l->items) EXPECT_EQ(o.kind(), "ConfigMap");  // restored on list items
 }
 
@@ -227,8 +228,11 @@ TEST(KubeClient, WatchDeliversChangesFromTheListResourceVersion) {
   EXPECT_EQ(seen[2].first, WatchEventType::kDeleted);
 }
 
-TEST(KubeClient, WatchFromACompactedResourceVersionIsGone) {
+TEST(KubeClient, WatchFromAResourceVersionOlderThanTheRestartedServerIsGone) {
   Client c = make_client();
+  ASSERT_TRUE(c.apply(config_map("default", "before-restart", {})).has_value());
+  // A restarted apiserver's watch cache starts at the current revision: older ones are Expired.
+  ASSERT_TRUE(server().restart_apiserver().has_value());
   std::atomic<bool> cancel{false};
   auto r = c.watch(kConfigMap, {}, "1", [](const WatchEvent&) { return true; }, &cancel, 5);
   ASSERT_FALSE(r.has_value());

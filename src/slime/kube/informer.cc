@@ -157,7 +157,8 @@ void Informer::sleep_backoff(std::chrono::milliseconds& backoff) {
 
 void Informer::run() {
   auto backoff = backoff_initial;
-  bool need_list = true;
+  // A restarted informer resumes from its resourceVersion; only an expired one costs a relist.
+  bool need_list = resource_version().empty();
   while (!stop_) {
     if (need_list) {
       if (!relist()) {
