@@ -30,6 +30,32 @@ ApiResult<ResourceInfo> Discovery::resolve(const core::Gvk& gvk) {
   return api_fail(404, "NotFound", "the server has no resource for kind " + gvk.kind + " in " + gv);
 }
 
+ApiResult<core::Gvk> Discovery::preferred(const core::GroupKind& gk) {
+  std::vector<std::string> versions;
+  if (gk.group.empty()) {
+    versions.push_back("v1");
+  } else {
+    auto resp = http_.perform({"GET", "/apis/" + gk.group});
+    if (!resp) return std::unexpected(resp.error());
+    if (resp->status < 200 || resp->status >= 300) return std::unexpected(api_error_from_response(resp->status, resp->body));
+    auto doc = core::Json::parse(resp->body, nullptr, false);
+    try {
+      if (doc.is_object() && doc.contains("preferredVersion"))
+        versions.push_back(doc["preferredVersion"].value("version", ""));
+      if (doc.is_object() && doc.contains("versions") && doc["versions"].is_array())
+        for (const auto& v : doc["versions"]) versions.push_back(v.value("version", ""));
+    } catch (const core::Json::exception&) {
+    }
+  }
+  // The preferred version first; a kind only served in another version of the group still resolves.
+  for (const auto& v : versions) {
+    if (v.empty()) continue;
+    core::Gvk gvk{gk.group, v, gk.kind};
+    if (resolve(gvk)) return gvk;
+  }
+  return api_fail(404, "NotFound", "the server does not serve " + gk.str());
+}
+
 ApiResult<void> Discovery::load(const std::string& gv) {
   core::Gvk probe = core::Gvk::from(gv, "");
   auto resp = http_.perform({"GET", group_version_path(probe)});

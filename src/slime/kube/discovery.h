@@ -21,6 +21,9 @@ class Discovery {
  public:
   explicit Discovery(HttpTransport& http) : http_(http) {}
   ApiResult<ResourceInfo> resolve(const core::Gvk& gvk);
+  // The version the server prefers for a group/kind (modules name kinds, not versions). 404 when the
+  // group or the kind is not served (yet: CRDs can be installed later).
+  ApiResult<core::Gvk> preferred(const core::GroupKind& gk);
   // Pre-seeds an entry (tests, or callers that know the mapping), avoiding a discovery round-trip.
   void add(const core::Gvk& gvk, ResourceInfo info);
 

@@ -33,24 +33,24 @@ bool Informer::wait_synced(std::chrono::milliseconds timeout) const {
   return cv_.wait_for(lock, timeout, [&] { return synced_.load() || stop_.load(); }) && synced_.load();
 }
 
-std::vector<Object> Informer::list() const {
+std::vector<ObjectPtr> Informer::list() const {
   std::lock_guard lock(mu_);
-  std::vector<Object> out;
+  std::vector<ObjectPtr> out;
   out.reserve(cache_.size());
   for (auto& [k, v] : cache_) out.push_back(v);
   return out;
 }
 
-std::optional<Object> Informer::get(const std::string& ns, const std::string& name) const {
+ObjectPtr Informer::get(const std::string& ns, const std::string& name) const {
   std::lock_guard lock(mu_);
   auto it = cache_.find({ns, name});
-  if (it == cache_.end()) return std::nullopt;
+  if (it == cache_.end()) return nullptr;
   return it->second;
 }
 
-std::vector<Object> Informer::by_index(const std::string& index, const std::string& value) const {
+std::vector<ObjectPtr> Informer::by_index(const std::string& index, const std::string& value) const {
   std::lock_guard lock(mu_);
-  std::vector<Object> out;
+  std::vector<ObjectPtr> out;
   auto i = indexes_.find(index);
   if (i == indexes_.end()) return out;
   auto v = i->second.find(value);
@@ -88,21 +88,25 @@ void Informer::unindex_locked(const Key& key, const Object& obj) {
 }
 
 void Informer::upsert(Object obj, std::vector<InformerEvent>& out) {
+  if (strip_managed_fields && obj.json().contains("metadata") && obj.json()["metadata"].is_object())
+    obj.json()["metadata"].erase("managedFields");
   std::lock_guard lock(mu_);
   Key key{obj.ns(), obj.name()};
   auto it = cache_.find(key);
   if (it == cache_.end()) {
-    index_locked(key, obj);
-    out.push_back({WatchEventType::kAdded, obj});
-    cache_.emplace(key, std::move(obj));
+    auto ptr = std::make_shared<const Object>(std::move(obj));
+    index_locked(key, *ptr);
+    out.push_back({WatchEventType::kAdded, ptr});
+    cache_.emplace(key, std::move(ptr));
     return;
   }
   // Same resourceVersion = same state (a relist re-reading an unchanged object): nothing to emit.
-  if (it->second.resource_version() == obj.resource_version() && !obj.resource_version().empty()) return;
-  unindex_locked(key, it->second);
-  index_locked(key, obj);
-  out.push_back({WatchEventType::kModified, obj});
-  it->second = std::move(obj);
+  if (it->second->resource_version() == obj.resource_version() && !obj.resource_version().empty()) return;
+  auto ptr = std::make_shared<const Object>(std::move(obj));
+  unindex_locked(key, *it->second);
+  index_locked(key, *ptr);
+  out.push_back({WatchEventType::kModified, ptr});
+  it->second = std::move(ptr);
 }
 
 void Informer::erase(const Object& obj, std::vector<InformerEvent>& out) {
@@ -110,8 +114,9 @@ void Informer::erase(const Object& obj, std::vector<InformerEvent>& out) {
   Key key{obj.ns(), obj.name()};
   auto it = cache_.find(key);
   if (it == cache_.end()) return;
-  unindex_locked(key, it->second);
-  out.push_back({WatchEventType::kDeleted, obj});
+  unindex_locked(key, *it->second);
+  // The watch's DELETED carries the final state; a relist only knows the cached one.
+  out.push_back({WatchEventType::kDeleted, std::make_shared<const Object>(obj)});
   cache_.erase(it);
 }
 
@@ -137,7 +142,7 @@ bool Informer::relist() {
   {
     std::lock_guard lock(mu_);
     for (auto& [key, obj] : cache_)
-      if (!seen.contains(key)) gone.push_back(obj);
+      if (!seen.contains(key)) gone.push_back(*obj);
     rv_ = listed->resource_version;
   }
   for (auto& obj : gone) erase(obj, events);

@@ -8,6 +8,7 @@
 #include <condition_variable>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <set>
@@ -19,9 +20,11 @@
 
 namespace slime::kube {
 
+using ObjectPtr = std::shared_ptr<const core::Object>;
+
 struct InformerEvent {
   WatchEventType type;  // kAdded, kModified or kDeleted (bookmarks are not forwarded)
-  core::Object object;  // for deletions: the last known state
+  ObjectPtr object;     // for deletions: the last known state
 };
 
 class Informer {
@@ -44,9 +47,9 @@ class Informer {
   bool synced() const { return synced_.load(); }
   bool wait_synced(std::chrono::milliseconds timeout) const;
 
-  std::vector<core::Object> list() const;
-  std::optional<core::Object> get(const std::string& ns, const std::string& name) const;
-  std::vector<core::Object> by_index(const std::string& index, const std::string& value) const;
+  std::vector<ObjectPtr> list() const;
+  ObjectPtr get(const std::string& ns, const std::string& name) const;
+  std::vector<ObjectPtr> by_index(const std::string& index, const std::string& value) const;
   size_t size() const;
 
   const core::Gvk& gvk() const { return gvk_; }
@@ -57,6 +60,8 @@ class Informer {
   // Backoff bounds between failed attempts.
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{5000};
+  // managedFields are large and never read by Slime: dropping them roughly halves cache memory.
+  bool strip_managed_fields = true;
 
  private:
   using Key = std::pair<std::string, std::string>;  // namespace, name
@@ -77,7 +82,7 @@ class Informer {
 
   mutable std::mutex mu_;
   mutable std::condition_variable cv_;
-  std::map<Key, core::Object> cache_;
+  std::map<Key, ObjectPtr> cache_;
   std::map<std::string, std::map<std::string, std::set<Key>>> indexes_;
   std::string rv_;
 
