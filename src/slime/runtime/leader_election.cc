@@ -150,6 +150,10 @@ void LeaderElector::run() {
     }
     sleep(opts_.retry_period);
   }
+  if (leading_ && !opts_.release_on_stop) {
+    leading_ = false;  // a simulated crash: the lease stays as it was, like after kill -9
+    return;
+  }
   if (leading_) {
     // Release: an empty holder with a 1 s duration lets a standby take over right away.
     auto got = client_.get(kLease, opts_.lease_namespace, opts_.lease_name);

@@ -24,6 +24,7 @@ struct LeaderElectionOptions {
   std::chrono::milliseconds renew_deadline{10000};
   std::chrono::milliseconds retry_period{2000};
   std::string pod_namespace, pod_name;  // label target; empty = no labelling
+  bool release_on_stop = true;  // false only in tests that simulate a crashed leader
 };
 
 inline constexpr const char* kLeaderLabel = "slime.io/leader";
