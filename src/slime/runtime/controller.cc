@@ -77,11 +77,17 @@ void Controller::stop() {
   workers_.clear();
 }
 
-bool Controller::idle() const { return queue_.depth() == 0 && busy_.load() == 0; }
+bool Controller::owns(const core::ObjectKey& key) {
+  std::lock_guard lock(owned_mu_);
+  for (auto& [_, keys] : owned_)
+    if (keys.count(key)) return true;
+  return false;
+}
+
+bool Controller::idle() const { return queue_.pending() == 0; }
 
 void Controller::worker() {
   while (auto key = queue_.get()) {
-    ++busy_;
     auto start = std::chrono::steady_clock::now();
     bool ok = reconcile(*key);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -92,7 +98,6 @@ void Controller::worker() {
     else queue_.add_rate_limited(*key);
     queue_.done(*key);
     ++reconciles_;
-    --busy_;
   }
 }
 

@@ -42,6 +42,8 @@ class Controller {
   // True when nothing is queued or being worked on (tests, benchmarks).
   bool idle() const;
   uint64_t reconciles() const { return reconciles_.load(); }
+  bool owns(const core::ObjectKey& key);
+  bool writes_kind(const core::GroupKind& gk) const { return writes_.count(gk) > 0; }
 
  private:
   bool reconcile(const std::string& key);  // false: retry later
@@ -56,7 +58,6 @@ class Controller {
   WorkQueue queue_;
   std::set<core::GroupKind> reads_, writes_;
   std::vector<std::thread> workers_;
-  std::atomic<int> busy_{0};
   std::atomic<uint64_t> reconciles_{0};
 
   std::mutex owned_mu_;

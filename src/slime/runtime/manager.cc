@@ -78,6 +78,25 @@ void Manager::stop() {
   cluster_.stop();
 }
 
+size_t Manager::sweep_orphans() {
+  size_t n = 0;
+  for (const auto& key : cluster_.written_by_slime()) {
+    bool written_kind = false, owned = false;
+    for (auto& c : controllers_) {
+      written_kind |= c->writes_kind(key.gk);
+      owned |= c->owns(key);
+    }
+    if (!written_kind || owned) continue;
+    auto obj = cluster_.store().find(key);
+    if (!obj) continue;
+    if (auto r = cluster_.remove(*obj); r) {
+      ++n;
+      spdlog::info("pruned orphan object=\"{}\"", obj->ref());
+    }
+  }
+  return n;
+}
+
 bool Manager::idle() const {
   for (auto& c : controllers_)
     if (!c->idle()) return false;

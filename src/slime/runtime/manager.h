@@ -25,6 +25,9 @@ class Manager {
   // Leadership: true starts the controllers and queues every key; false stops them.
   void set_leading(bool leading);
   void stop();
+  // After a full pass: deletes objects Slime wrote in an earlier run that no key renders now
+  // (their source was deleted while Slime was not running). Returns how many were deleted.
+  size_t sweep_orphans();
 
   bool synced() const { return synced_.load(); }
   bool leading() const { return leading_.load(); }

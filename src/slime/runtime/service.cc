@@ -134,7 +134,15 @@ int run_service(const ServiceOptions& opts, const std::vector<core::Module*>& mo
   if (elector) elector->start();
   else manager.set_leading(true);
 
-  while (!stop && !lost) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  bool swept = false;
+  while (!stop && !lost) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // Once the first full pass is done, everything still owned has been rendered again.
+    if (!swept && manager.leading() && manager.idle()) {
+      manager.sweep_orphans();
+      swept = true;
+    }
+  }
   spdlog::info("shutting down reason={}", lost ? "leadership lost" : "signal");
   if (elector) elector->stop();  // releases the lease first: a standby takes over at once
   manager.stop();

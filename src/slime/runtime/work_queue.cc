@@ -108,6 +108,11 @@ size_t WorkQueue::depth() const {
   return queue_.size() + delayed_.size();
 }
 
+size_t WorkQueue::pending() const {
+  std::lock_guard lock(mu_);
+  return queue_.size() + delayed_.size() + processing_.size();
+}
+
 WorkQueue::Stats WorkQueue::stats() const {
   std::lock_guard lock(mu_);
   return stats_;

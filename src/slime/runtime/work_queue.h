@@ -49,7 +49,8 @@ class WorkQueue {
   void done(const std::string& key);
   void shutdown();
 
-  size_t depth() const;  // keys ready or waiting for their delay
+  size_t depth() const;    // keys ready or waiting for their delay
+  size_t pending() const;  // depth() plus keys being processed: 0 means all work is done
   Stats stats() const;
 
  private:

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "slime/core/error.h"
 #include "slime/core/gvk.h"
@@ -35,6 +36,10 @@ class Cluster {
   virtual void record_problem(const core::Object& regarding, const std::string& reason, const std::string& message) = 0;
 
   virtual std::string describe() const = 0;
+
+  // Objects this backend knows Slime wrote in an earlier run (to prune the ones no key renders any
+  // more after a restart). Backends that cannot tell return nothing.
+  virtual std::vector<core::ObjectKey> written_by_slime() const { return {}; }
 };
 
 }  // namespace slime::store

@@ -130,6 +130,8 @@ void ManifestDirCluster::rescan() {
       user.insert_or_assign(key, std::move(l.object));
     }
   }
+  generated_keys_.clear();
+  for (auto& [k, o] : generated) generated_keys_.insert(k);
   // What Slime generated wins over a hand-written object of the same key: Slime would overwrite it.
   for (auto& [k, o] : generated) user.insert_or_assign(k, std::move(o));
   for (auto& [k, st] : overlays)
@@ -238,6 +240,7 @@ core::Result<void> ManifestDirCluster::apply(const core::Object& desired) {
   if (!doc.contains("status"))
     if (auto it = status_overlays_.find(desired.key()); it != status_overlays_.end()) doc["status"] = it->second;
   if (auto r = write_file(generated_path(desired), core::to_yaml(doc)); !r) return r;
+  generated_keys_.insert(desired.key());
   store_.put(core::Object(std::move(doc)));
   return {};
 }
@@ -247,6 +250,7 @@ core::Result<void> ManifestDirCluster::remove(const core::Object& existing) {
   remove_file(generated_path(existing));
   remove_file(status_path(existing));
   status_overlays_.erase(existing.key());
+  generated_keys_.erase(existing.key());
   store_.remove(existing.key());
   return {};
 }
@@ -273,6 +277,11 @@ void ManifestDirCluster::record_problem(const core::Object& regarding, const std
   std::lock_guard io(io_mu_);
   problems_.push_back(regarding.ref() + ": " + reason + ": " + message);
   if (problems_.size() > kMaxProblems) problems_.erase(problems_.begin());
+}
+
+std::vector<core::ObjectKey> ManifestDirCluster::written_by_slime() const {
+  std::lock_guard io(io_mu_);
+  return {generated_keys_.begin(), generated_keys_.end()};
 }
 
 std::vector<core::Error> ManifestDirCluster::load_errors() const {

@@ -6,6 +6,7 @@
 // user's objects to DIR/generated/status/...; both are read back at start, so they survive restarts.
 #include <atomic>
 #include <map>
+#include <set>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -30,6 +31,7 @@ class ManifestDirCluster final : public Cluster {
   core::Result<void> apply_status(const core::Object& target, const core::Json& status) override;
   void record_problem(const core::Object& regarding, const std::string& reason, const std::string& message) override;
   std::string describe() const override { return "manifest directory " + dir_; }
+  std::vector<core::ObjectKey> written_by_slime() const override;
 
   // Problems found by the last scan (unparsable files, invalid objects), for logs and /debug.
   std::vector<core::Error> load_errors() const;
@@ -59,6 +61,7 @@ class ManifestDirCluster final : public Cluster {
   mutable std::mutex io_mu_;
   std::map<std::string, std::string> written_;  // absolute path -> content we last wrote (self-events)
   std::map<core::ObjectKey, core::Json> status_overlays_;
+  std::set<core::ObjectKey> generated_keys_;  // objects that come from generated/ files
   std::vector<core::Error> load_errors_;
   std::vector<std::string> problems_;
 };
