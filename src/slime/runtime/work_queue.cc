@@ -30,16 +30,20 @@ void WorkQueue::add_after(const std::string& key, std::chrono::milliseconds dela
   cv_.notify_one();
 }
 
+std::chrono::milliseconds WorkQueue::backoff(int failures) const {
+  // Doubling stops at the cap, so a key failing for days never overflows.
+  auto delay = opts_.base_delay;
+  for (int i = 0; i < failures && delay < opts_.max_delay; ++i) delay *= 2;
+  return std::min(delay, opts_.max_delay);
+}
+
 void WorkQueue::add_rate_limited(const std::string& key) {
   std::chrono::milliseconds delay;
   {
     std::lock_guard lock(mu_);
     int n = failures_[key]++;
     ++stats_.retries;
-    // base * 2^n without overflow: stop doubling once past the cap.
-    delay = opts_.base_delay;
-    for (int i = 0; i < n && delay < opts_.max_delay; ++i) delay *= 2;
-    delay = std::min(delay, opts_.max_delay);
+    delay = backoff(n);
   }
   add_after(key, delay);
 }

@@ -43,6 +43,8 @@ class WorkQueue {
   // The key succeeded: its backoff starts from base_delay again.
   void forget(const std::string& key);
   int failures(const std::string& key) const;
+  // The delay after `failures` consecutive failures: base * 2^failures, capped at max_delay.
+  std::chrono::milliseconds backoff(int failures) const;
 
   // Blocks until a key is ready; nullopt once shut down.
   std::optional<std::string> get();
