@@ -12,8 +12,8 @@ packages=(
   libre2-dev libspdlog-dev libfmt-dev libcli11-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  # sanitizers and fuzzing (libFuzzer ships with clang)
-  clang-14 libclang-rt-14-dev
+  # fuzzing: libFuzzer ships with clang (19: the first Debian clang whose concepts support libstdc++ 12's <expected>)
+  clang-19 libclang-rt-19-dev
   # real servers and load tools used by integration tests and benchmarks
   prometheus wrk curl
 )

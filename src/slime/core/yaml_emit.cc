@@ -17,7 +17,7 @@ bool ambiguous_plain(std::string_view s) {
       "YES", "no", "No", "NO", "on", "On", "ON", "off", "Off", "OFF"};
   for (auto r : kReserved)
     if (s == r) return true;
-  if (s == "y" || s == "Y" || s == "n" || s == "N") return true;
+  if (s == "y" || s == "Y" || s == "n" || s == "N" || s == "<<" || s == "=") return true;  // "<<" is a merge key
   // Anything that starts like a number (1, -2, .5, 0x1F, 1e3, 1_000, 12:30) is quoted: cheap and safe.
   size_t i = (s[0] == '-' || s[0] == '+') ? 1 : 0;
   if (i < s.size() && (is_digit(s[i]) || s[i] == '.')) return true;
@@ -70,7 +70,8 @@ class Emitter {
   std::string out;
 
   void scalar_string(std::string_view s, int indent) {
-    if (literal_block_ok(s)) {
+    // At column 0 a content line could read as a document marker ("---"), so only nested strings use blocks.
+    if (indent > 0 && literal_block_ok(s)) {
       size_t trailing = 0;
       while (trailing < s.size() && s[s.size() - 1 - trailing] == '\n') ++trailing;
       out += trailing == 0 ? "|-" : trailing == 1 ? "|" : "|+";

@@ -37,6 +37,32 @@ bool looks_like_float(std::string_view v) {
   return i == v.size();
 }
 
+// Offset of the first byte that is not well-formed UTF-8 or is a forbidden control character, or npos. Kubernetes objects are UTF-8;
+// letting other bytes through would only fail later, further from the user's file.
+size_t invalid_utf8_at(std::string_view s, bool allow_controls = false) {
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+    if (len == 0 || i + len > s.size()) return i;
+    // YAML allows no C0 controls but tab, LF and CR (and a NUL would make yaml-cpp guess UTF-32).
+    if (len == 1 && !allow_controls && ((c < 0x20 && c != '\t' && c != '\n' && c != '\r') || c == 0x7f)) return i;
+    for (size_t k = 1; k < len; ++k)
+      if ((static_cast<unsigned char>(s[i + k]) & 0xc0) != 0x80) return i;
+    if (len == 2 && c < 0xc2) return i;  // overlong
+    if (len == 3) {
+      auto c1 = static_cast<unsigned char>(s[i + 1]);
+      if ((c == 0xe0 && c1 < 0xa0) || (c == 0xed && c1 >= 0xa0)) return i;  // overlong, surrogate
+    }
+    if (len == 4) {
+      auto c1 = static_cast<unsigned char>(s[i + 1]);
+      if ((c == 0xf0 && c1 < 0x90) || c > 0xf4 || (c == 0xf4 && c1 >= 0x90)) return i;
+    }
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
 struct Converter {
   int line_offset = 0;  // added to yaml-cpp's 0-based marks to get file lines
   size_t nodes = 0;
@@ -52,6 +78,10 @@ struct Converter {
   Result<Json> scalar(const YAML::Node& n, const std::string& path) const {
     const std::string& tag = n.Tag();
     const std::string& v = n.Scalar();
+    // Escapes in quoted scalars ("\xff", a backslash before a multi-byte character) can yield bytes
+    // that are not UTF-8 even though the file is; such strings could never be written back.
+    if (invalid_utf8_at(v, /*allow_controls=*/true) != std::string::npos)
+      return std::unexpected(error_at(n, "string is not valid UTF-8 after unescaping", path));
     if (tag == "!" || tag == "tag:yaml.org,2002:str") return Json(v);
     if (tag == "?") return plain(v);
     if (tag == "tag:yaml.org,2002:int") {
@@ -140,6 +170,8 @@ struct Converter {
       if (!k.IsScalar() && !k.IsNull())
         return std::unexpected(error_at(k, "mapping keys must be scalars", path));
       std::string key = k.IsNull() ? std::string("null") : k.Scalar();
+      if (invalid_utf8_at(key, /*allow_controls=*/true) != std::string::npos)
+        return std::unexpected(error_at(k, "mapping key is not valid UTF-8 after unescaping", path));
       std::string child = join_path(path, key);
       auto v = convert(kv.second, child, depth + 1);
       if (!v) return v;
@@ -187,11 +219,22 @@ Result<Json> parse_json_text(std::string_view text) {
     err.message = std::string("invalid JSON: ") + e.what();
     err.line = line_of_offset(text, e.byte > 0 ? e.byte - 1 : 0);
     return std::unexpected(err);
+  } catch (const Json::exception& e) {  // e.g. a number too large for a double
+    Error err;
+    err.message = std::string("invalid JSON: ") + e.what();
+    return std::unexpected(err);
   }
 }
 
 // Parses one document's text. `first_line` is the 0-based file line the text starts at.
 Result<Json> parse_one(std::string_view text, int first_line) {
+  if (size_t bad = invalid_utf8_at(text); bad != std::string_view::npos) {
+    Error err;
+    err.message = "invalid character: byte " + std::to_string(static_cast<unsigned char>(text[bad])) +
+                  " is not printable UTF-8";
+    err.line = line_of_offset(text, bad) + first_line;
+    return std::unexpected(err);
+  }
   std::optional<Error> json_error;
   if (starts_like_json(text)) {
     auto j = parse_json_text(text);
@@ -249,6 +292,7 @@ ParsedFile parse_yaml_documents(std::string_view text, std::string_view file) {
     size_t end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
     std::string_view line = text.substr(pos, end - pos);
+    if (end == text.size() && line.empty()) break;  // the text's final newline starts no line
     if (is_separator(line)) {
       std::string rest(line.substr(3));
       // Content after the marker (e.g. "--- {a: 1}") belongs to the new document.
@@ -262,6 +306,8 @@ ParsedFile parse_yaml_documents(std::string_view text, std::string_view file) {
     pos = end + 1;
     ++line_no;
   }
+  int total_lines = static_cast<int>(std::count(text.begin(), text.end(), '\n')) +
+                    (!text.empty() && text.back() != '\n' ? 1 : 0);
   int index = 0;
   for (auto& c : chunks) {
     if (only_comments(c.text)) continue;
@@ -269,6 +315,7 @@ ParsedFile parse_yaml_documents(std::string_view text, std::string_view file) {
     auto j = parse_one(c.text, c.first_line);
     if (!j) {
       Error e = std::move(j.error());
+      e.line = std::min(e.line, total_lines);  // errors "at end of stream" point at the last line
       e.file = file;
       e.document = doc_index;
       out.errors.push_back(std::move(e));

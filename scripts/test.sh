@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Sets up, builds and runs every test: the README's test command and what .ci/run executes.
+#   1. system packages (scripts/setup.sh) and the real test servers (tools/*/build.sh)
+#   2. release build with -Werror, then every CTest label (unit, golden, integration, envtest, e2e)
+#   3. ASan+UBSan build, unit and golden tests under it
+#   4. libFuzzer targets, each for a bounded time on its seed corpus
+# FUZZ_SECONDS (default 20) bounds each fuzz target; SKIP_SANITIZERS=1 / SKIP_FUZZ=1 skip steps 3 / 4.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+for build_script in tools/*/build.sh; do
+  [ -x "$build_script" ] && "$build_script"
+done
+
+jobs=$(nproc)
+passed=0
+# Runs ctest in a build folder, adds its test count to $passed (ctest fails the script on any failure).
+run_ctest() {
+  local dir=$1; shift
+  local log
+  log=$(mktemp)
+  (cd "$dir" && ctest --output-on-failure -j "$jobs" "$@") | tee "$log"
+  local n
+  n=$(grep -Eo 'tests passed, 0 tests failed out of [0-9]+' "$log" | grep -Eo '[0-9]+$' || echo 0)
+  passed=$((passed + n))
+  rm -f "$log"
+}
+export CCACHE_BASEDIR="$PWD"
+
+echo "== build (release, -Werror)"
+cmake -S . -B build -G Ninja -DSLIME_WERROR=ON >/dev/null
+ninja -C build
+echo "== tests"
+run_ctest build
+
+if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
+  echo "== build (ASan+UBSan)"
+  cmake -S . -B build-asan -G Ninja -DSLIME_SANITIZE=ON -DSLIME_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug \
+    -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" >/dev/null
+  ninja -C build-asan
+  echo "== unit and golden tests under ASan+UBSan"
+  ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_ctest build-asan -L 'unit|golden'
+fi
+
+if [ "${SKIP_FUZZ:-0}" != 1 ]; then
+  echo "== fuzz targets (${FUZZ_SECONDS:-20}s each)"
+  CXX=clang++-19 cmake -S . -B build-fuzz -G Ninja -DSLIME_FUZZ=ON -DSLIME_WERROR=OFF >/dev/null
+  ninja -C build-fuzz
+  for fuzzer in build-fuzz/bin/fuzz_*; do
+    name=$(basename "$fuzzer" | sed 's/^fuzz_//')
+    work=$(mktemp -d)
+    # A scratch corpus: new inputs found in CI are not written into the checkout.
+    "$fuzzer" -max_total_time="${FUZZ_SECONDS:-20}" -seed=1 -max_len=4096 -artifact_prefix="$work/" \
+      -print_final_stats=0 "$work" "fuzz/corpus/$name" 2>"$work/log" || {
+      tail -n 40 "$work/log"
+      echo "fuzz target $name failed; reproducer in $work"
+      exit 1
+    }
+    grep -E '^Done' "$work/log" | sed "s/^/fuzz $name: /"
+    rm -rf "$work"
+    passed=$((passed + 1))
+  done
+fi
+echo "== all tests passed (ctest runs under both builds, plus one per fuzz target)"
+echo "tests: $passed passed, 0 failed"
