@@ -112,6 +112,8 @@ TEST_F(BootEnvtest, SlimeBootSchemaKeepsTheSamplesAndRejectsBadValues) {
     auto created = c.create(sb);
     ASSERT_TRUE(created.has_value()) << name << ": " << created.error().str();
     EXPECT_EQ(created->spec(), sb.spec()) << name << ": the API server pruned or changed fields";
+    // Only the schema is under test here: an operator started later must not deploy these.
+    EXPECT_TRUE(c.remove(kSlimeBoot, "default", sb.name()).has_value());
   }
   Object bad = yaml_object(R"(
 apiVersion: config.netease.com/v1alpha1

@@ -5,6 +5,7 @@
 // the SlimeBoot is deleted (the key disappears). Each object carries the annotation
 // `slime.io/slimeboot: <namespace>/<name>` so an edit to it maps back to its SlimeBoot.
 #include <memory>
+#include <tuple>
 
 #include "slime/core/fields.h"
 #include "slime/core/module.h"
@@ -79,8 +80,14 @@ class BootModule final : public core::Module {
     return out;
   }
 
-  std::vector<std::string> keys_for(const RenderContext&, const core::Object& changed) const override {
-    if (changed.key().gk == kSlimeBootGk) return {key_of(changed)};
+  std::vector<std::string> keys_for(const RenderContext& ctx, const core::Object& changed) const override {
+    if (changed.key().gk == kSlimeBootGk) {
+      // Which SlimeBoot deploys a contested name depends on all of them (see claim_conflicts).
+      std::vector<std::string> out = {key_of(changed)};
+      for (const auto* sb : ctx.objects.list(kSlimeBootGk))
+        if (key_of(*sb) != out.front()) out.push_back(key_of(*sb));
+      return out;
+    }
     // An edited or deleted rendered object: re-render its SlimeBoot, which puts it back.
     if (auto owner = changed.annotation(kOwnerAnnotation); !owner.empty()) return {owner};
     return {};
@@ -107,6 +114,7 @@ class BootModule final : public core::Module {
     std::vector<std::string> notes;
     for (const auto& w : parsed->warnings) notes.push_back(w.field + ": " + w.message);
 
+    claim_conflicts(ctx, *sb, parsed->spec, out.problems);
     auto rendered = render_slimeboot(parsed->spec, options_, std::string(key));
     out.objects = std::move(rendered.objects);
     for (auto& p : rendered.problems) out.problems.push_back(std::move(p).in_object(sb->ref()));
@@ -116,6 +124,37 @@ class BootModule final : public core::Module {
   }
 
  private:
+  // Two SlimeBoots deploying a module of the same name into the same namespace would fight over one
+  // Deployment. The older SlimeBoot (creationTimestamp, then namespace/name) keeps it; the newer one
+  // reports the clash and leaves that entry out.
+  static void claim_conflicts(const RenderContext& ctx, const core::Object& self, SlimeBootSpec& spec,
+                              std::vector<core::Error>& problems) {
+    auto rank = [](const core::Object& o) {
+      auto ts = o.json().contains("metadata") ? o.json()["metadata"].value("creationTimestamp", std::string()) : "";
+      return std::make_tuple(ts.empty() ? std::string("~") : ts, o.ns(), o.name());
+    };
+    auto my_rank = rank(self);
+    for (const auto* other : ctx.objects.list(kSlimeBootGk)) {
+      if (other->key() == self.key() || !(rank(*other) < my_rank)) continue;
+      auto theirs = parse_slimeboot_spec(other->spec());
+      if (!theirs || theirs->spec.namespace_ != spec.namespace_) continue;
+      for (auto& e : spec.modules) {
+        if (!e.rendered()) continue;
+        for (const auto& t : theirs->spec.modules) {
+          if (!t.rendered() || t.config.name != e.config.name) continue;
+          core::Error err;
+          err.message = "module '" + e.config.name + "' in namespace " + spec.namespace_ +
+                        " is already deployed by " + other->ref() + "; this entry is left out";
+          err.field = e.path + ".name";
+          err.object = self.ref();
+          problems.push_back(std::move(err));
+          e.config.enable = false;
+          break;
+        }
+      }
+    }
+  }
+
   std::vector<core::Object> live_objects(const RenderContext& ctx, const std::string& key) const {
     std::vector<core::Object> out;
     for (const auto& gk : writes())

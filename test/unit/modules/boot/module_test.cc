@@ -146,6 +146,36 @@ TEST(BootModule, UnknownSpecKeysGoToStatusNotes) {
   EXPECT_NE(out.statuses[0].status["notes"][0].get<std::string>().find("spec.replicaCont"), std::string::npos);
 }
 
+TEST(BootModule, TheOlderSlimeBootKeepsAContestedModuleName) {
+  Json older = testing::yaml(kPlugin);
+  older["metadata"]["creationTimestamp"] = "2024-01-01T00:00:00Z";
+  Json newer = testing::yaml(kPlugin);
+  newer["metadata"]["name"] = "plugin-again";
+  newer["metadata"]["namespace"] = "default";
+  newer["metadata"]["creationTimestamp"] = "2024-02-01T00:00:00Z";
+  newer["spec"]["module"].push_back({{"name", "limiter"}, {"kind", "limiter"}, {"enable", true}});
+  store::MemoryStore s;
+  s.put(core::Object(older));
+  s.put(core::Object(newer));
+  core::NoMetrics none;
+  auto m = configured();
+
+  auto first = m->reconcile(ctx(s, none), "mesh-operator/plugin");
+  EXPECT_TRUE(first.problems.empty());
+  EXPECT_EQ(first.objects.size(), 5u);
+
+  auto second = m->reconcile(ctx(s, none), "default/plugin-again");
+  ASSERT_EQ(second.problems.size(), 1u);
+  EXPECT_EQ(second.problems[0].field, "spec.module[0].name");
+  EXPECT_NE(second.problems[0].message.find("already deployed by SlimeBoot mesh-operator/plugin"), std::string::npos);
+  EXPECT_EQ(second.objects.size(), 5u);  // only the limiter's
+  for (const auto& o : second.objects) EXPECT_EQ(o.name(), "limiter") << o.ref();
+
+  // A SlimeBoot change re-renders every SlimeBoot: the loser takes over when the winner goes.
+  auto keys = m->keys_for(ctx(s, none), core::Object(older));
+  EXPECT_EQ(keys, (std::vector<std::string>{"mesh-operator/plugin", "default/plugin-again"}));
+}
+
 TEST(BootModule, Configuration) {
   auto m = make_module();
   core::ModuleConfig c;
