@@ -30,9 +30,10 @@ core::Object fence_skeleton(const FenceConfig& config, const core::Object* exist
   core::Object f(kServiceFenceApiVersion, "ServiceFence", ns, name);
   if (existing) {
     // Adopt what is there (a user may have edited the spec of a generated fence; the original never rewrote it).
-    const core::Json& meta = existing->json()["metadata"];
-    for (const char* k : {"labels", "annotations", "uid", "ownerReferences"})
-      if (auto it = meta.find(k); it != meta.end()) f.meta()[k] = *it;
+    auto meta = existing->json().find("metadata");
+    if (meta != existing->json().end() && meta->is_object())
+      for (const char* k : {"labels", "annotations", "uid", "ownerReferences"})
+        if (auto it = meta->find(k); it != meta->end()) f.meta()[k] = *it;
     if (existing->spec().is_object()) f.json()["spec"] = existing->spec();
     return f;
   }

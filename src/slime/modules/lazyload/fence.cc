@@ -175,7 +175,16 @@ FenceStatus parse_fence_status(const Json& status, std::vector<core::Error>& pro
         out.domains[d] = std::move(dest);
       }
     } else if (k == "metricStatus" || k == "metric_status") {
-      if (auto m = parse_string_map(&v, "status.metricStatus", problems)) out.metric_status = std::move(*m);
+      // Learned state: one odd value must not lose the others. Numbers are kept as their decimal text.
+      if (!v.is_object()) {
+        if (!v.is_null()) problem(problems, "status.metricStatus", "expected a mapping of strings");
+        continue;
+      }
+      for (auto& [mk, mv] : v.items()) {
+        if (mv.is_string()) out.metric_status[mk] = mv.get<std::string>();
+        else if (mv.is_number()) out.metric_status[mk] = mv.dump();
+        else problem(problems, "status.metricStatus." + mk, std::string("expected a string, got ") + mv.type_name());
+      }
     } else if (k == "metricLastSeen") {
       if (!v.is_object()) continue;
       for (auto& [mk, mv] : v.items()) {

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+
 #include "slime/modules/lazyload/autofence.h"
 #include "slime/modules/lazyload/fence.h"
 #include "slime/modules/lazyload/fence_reconcile.h"
@@ -39,8 +41,9 @@ int64_t unix_seconds(std::chrono::system_clock::time_point t) {
 SourceIndex SourceIndex::build(const core::Snapshot& snapshot, const FenceConfig& config) {
   SourceIndex idx;
   for (const auto* ep : snapshot.list(kEndpointsGk)) {
-    const core::Json& subsets = ep->json().contains("subsets") ? ep->json()["subsets"] : core::Json();
-    if (!subsets.is_array()) continue;
+    auto found = ep->json().find("subsets");
+    if (found == ep->json().end() || !found->is_array()) continue;
+    const core::Json& subsets = *found;
     std::string svc = ep->ns() + "/" + ep->name();
     for (const auto& s : subsets) {
       if (!s.is_object()) continue;

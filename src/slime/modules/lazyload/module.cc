@@ -157,7 +157,9 @@ class LazyloadModule final : public core::Module {
     std::string ns, name;
     if (!split_key(key, kFenceKeyPrefix, ns, name)) return std::nullopt;
     const core::Object* fence = ctx.objects.get({kServiceFenceGk, ns, name});
-    if (!fence || !fence->spec().is_object() || !fence->spec().value("enable", false)) return std::nullopt;
+    if (!fence || !fence->spec().is_object()) return std::nullopt;
+    auto enable = fence->spec().find("enable");
+    if (enable == fence->spec().end() || !enable->is_boolean() || !enable->get<bool>()) return std::nullopt;
     return core::MetricRequest{"prometheus", prometheus_query(config_.prometheus_queries.begin()->second, ns, name)};
   }
 
