@@ -130,8 +130,11 @@ class BootModule final : public core::Module {
   static void claim_conflicts(const RenderContext& ctx, const core::Object& self, SlimeBootSpec& spec,
                               std::vector<core::Error>& problems) {
     auto rank = [](const core::Object& o) {
-      auto ts = o.json().contains("metadata") ? o.json()["metadata"].value("creationTimestamp", std::string()) : "";
-      return std::make_tuple(ts.empty() ? std::string("~") : ts, o.ns(), o.name());
+      // Unset sorts last; RFC 3339 UTC timestamps sort by time.
+      std::string ts = "~";
+      if (auto meta = o.json().find("metadata"); meta != o.json().end() && meta->is_object())
+        if (auto t = meta->find("creationTimestamp"); t != meta->end() && t->is_string()) ts = t->get<std::string>();
+      return std::make_tuple(ts, o.ns(), o.name());
     };
     auto my_rank = rank(self);
     for (const auto* other : ctx.objects.list(kSlimeBootGk)) {

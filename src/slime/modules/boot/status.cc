@@ -19,11 +19,18 @@ std::string rfc3339(std::chrono::system_clock::time_point t) {
 
 // lastTransitionTime moves only when the condition's status changes, so re-rendering an unchanged
 // SlimeBoot writes an identical status (and the driver writes nothing).
+// The status comes from the cluster: any shape must read safely.
+bool string_is(const Json& obj, const char* key, const std::string& want) {
+  auto it = obj.find(key);
+  return it != obj.end() && it->is_string() && it->get<std::string>() == want;
+}
+
 std::string transition_time(const core::Object& sb, const std::string& status, std::chrono::system_clock::time_point now) {
-  const Json& conditions = sb.status().is_object() ? sb.status().value("conditions", Json()) : Json();
-  if (conditions.is_array())
-    for (const auto& c : conditions)
-      if (c.is_object() && c.value("type", "") == "Deployed" && c.value("status", "") == status &&
+  const Json& st = sb.status();
+  auto conditions = st.is_object() ? st.find("conditions") : st.end();
+  if (st.is_object() && conditions != st.end() && conditions->is_array())
+    for (const auto& c : *conditions)
+      if (c.is_object() && string_is(c, "type", "Deployed") && string_is(c, "status", status) &&
           c.contains("lastTransitionTime") && c["lastTransitionTime"].is_string())
         return c["lastTransitionTime"].get<std::string>();
   return rfc3339(now);
