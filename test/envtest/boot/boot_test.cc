@@ -3,12 +3,16 @@
 // module, driven by the runtime as `slime run` drives it, creates a SlimeBoot's objects, prunes what an
 // update no longer renders, keeps everything through an invalid update, and removes it all on delete.
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <optional>
 #include <sstream>
 #include <thread>
 
@@ -77,6 +81,12 @@ class BootEnvtest : public ::testing::Test {
     ASSERT_EQ(r.status, 0) << r.output;
     kube::Client c(config());
     ASSERT_TRUE(eventually([&] { return c.resource(kSlimeBoot).has_value(); }));
+    // Istio's CRDs (extracted by tools/envtest/build.sh), for the RBAC checks on Istio kinds.
+    const char* bin = std::getenv("SLIME_ENVTEST_BIN");
+    std::string istio = (bin && *bin ? std::string(bin) : std::string(SLIME_SOURCE_DIR) + "/tools/envtest/bin") +
+                        "/istio-crds.yaml";
+    auto installed = slime::testing::EnvtestServer::install_crds(c, istio);
+    ASSERT_TRUE(installed.has_value()) << installed.error().str();
   }
 };
 
@@ -97,6 +107,29 @@ TEST_F(BootEnvtest, DeployKustomizationIsAcceptedAndComplete) {
   auto again = kubectl("apply -k " + std::string(SLIME_SOURCE_DIR) + "/deploy");
   EXPECT_EQ(again.status, 0) << again.output;
   EXPECT_EQ(again.output.find("configured"), std::string::npos) << again.output;
+}
+
+TEST_F(BootEnvtest, ClusterRoleAllowsWhatSlimeDoesAndNothingMore) {
+  const std::string as = " --as=system:serviceaccount:mesh-operator:slime-boot";
+  // What the operator and the modules do (apply = patch, plus create for new objects).
+  for (const char* allowed :
+       {"patch deployments.apps -n mesh-operator", "create deployments.apps -n mesh-operator",
+        "delete services -n mesh-operator", "watch configmaps --all-namespaces", "patch clusterrolebindings",
+        "patch slimeboots.config.netease.com --subresource=status -n default", "watch slimeboots.config.netease.com --all-namespaces",
+        "patch envoyfilters.networking.istio.io -n istio-system", "patch sidecars.networking.istio.io -n default",
+        "create servicefences.microservice.slime.io -n default", "update leases.coordination.k8s.io -n mesh-operator",
+        "patch pods -n default", "create events -n default", "watch secrets --all-namespaces"}) {
+    auto r = kubectl(std::string("auth can-i ") + allowed + as);
+    EXPECT_EQ(r.status, 0) << allowed << ": " << r.output;
+  }
+  // What it never needs.
+  for (const char* denied :
+       {"create secrets -n default", "delete pods -n default", "patch slimeboots.config.netease.com -n default",
+        "create customresourcedefinitions.apiextensions.k8s.io", "patch virtualservices.networking.istio.io -n default",
+        "delete namespaces", "get nodes", "bind clusterroles", "escalate clusterroles", "create pods/exec -n default"}) {
+    auto r = kubectl(std::string("auth can-i ") + denied + as);
+    EXPECT_NE(r.status, 0) << denied << ": " << r.output;
+  }
 }
 
 TEST_F(BootEnvtest, SlimeBootSchemaKeepsTheSamplesAndRejectsBadValues) {
@@ -241,6 +274,102 @@ TEST_F(BootEnvtest, OperatorAppliesPrunesKeepsThroughInvalidUpdatesAndCleansUp) 
   EXPECT_TRUE(eventually([&] { return op.gone(kClusterRoleBinding, "", "lazyload"); }));
   // The operator's own install is untouched.
   EXPECT_TRUE(op.exists(kDeployment, "mesh-operator", "slime-boot"));
+}
+
+// A `slime run` process, stopped (SIGTERM) when the test ends.
+class Process {
+ public:
+  Process(const std::string& args, const std::string& log) {
+    std::string cmd = "exec " + std::string(SLIME_BINARY_DIR) + "/bin/slime " + args + " >" + log + " 2>&1";
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+  }
+  ~Process() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      int status = 0;
+      ::waitpid(pid_, &status, 0);
+    }
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// A kubeconfig context that authenticates as a ServiceAccount (a TokenRequest token), so the process
+// has exactly the permissions deploy/ grants it.
+std::string service_account_context(const std::string& sa) {
+  auto token = kubectl("create token " + sa + " -n mesh-operator");
+  EXPECT_EQ(token.status, 0) << token.output;
+  std::string t = token.output.substr(0, token.output.find_first_of("\r\n"));
+  auto cluster = kubectl("config view -o jsonpath={.clusters[0].name}");
+  EXPECT_EQ(kubectl("config set-credentials sa-" + sa + " --token=" + t).status, 0);
+  EXPECT_EQ(kubectl("config set-context sa-" + sa + " --cluster=" + cluster.output + " --user=sa-" + sa).status, 0);
+  return "sa-" + sa;
+}
+
+TEST_F(BootEnvtest, InstalledOperatorAndBundleRunAsTheirServiceAccounts) {
+  kube::Client c(config());
+  for (const char* ns : {"istio-system", "default"}) (void)c.apply(Object("v1", "Namespace", "", ns));
+  std::string dir = server().dir();
+
+  // The operator exactly as deploy/ configures it, with the slime-boot ServiceAccount's permissions.
+  auto deploy_cm = core::parse_yaml(read_text(std::string(SLIME_SOURCE_DIR) + "/deploy/configmap.yaml"));
+  ASSERT_TRUE(deploy_cm.has_value());
+  std::ofstream(dir + "/operator-cfg") << (*deploy_cm)["data"]["cfg"].get<std::string>();
+  std::string op_ctx = service_account_context("slime-boot");
+  Process op("run --kubeconfig " + server().kubeconfig() + " --context " + op_ctx + " --config " + dir +
+                 "/operator-cfg --admin-addr 127.0.0.1:0 --leader-election-id slime-boot-test",
+             dir + "/operator.log");
+
+  auto r = kubectl("apply -f " + std::string(SLIME_SOURCE_DIR) + "/examples/boot/bundle.yaml");
+  ASSERT_EQ(r.status, 0) << r.output;
+  ASSERT_TRUE(eventually([&] {
+    auto sb = c.get(kSlimeBoot, "mesh-operator", "bundle");
+    return sb && sb->status().contains("conditions") && sb->status()["conditions"][0]["status"] == "True";
+  })) << read_text(dir + "/operator.log");
+  std::optional<Object> cm;
+  ASSERT_TRUE(eventually([&] {
+    auto g = c.get(kConfigMap, "mesh-operator", "bundle");
+    if (g) cm = *g;
+    return g.has_value() && c.get(kDeployment, "mesh-operator", "bundle").has_value();
+  }));
+
+  // The bundle Deployment's process: its ConfigMap mounted as files, its ServiceAccount's permissions.
+  std::filesystem::create_directories(dir + "/bundle-config");
+  for (auto it = cm->json()["data"].begin(); it != cm->json()["data"].end(); ++it)
+    std::ofstream(dir + "/bundle-config/" + it.key()) << it->get<std::string>();
+  std::string bundle_ctx = service_account_context("bundle");
+  {
+    Process bundle("run --kubeconfig " + server().kubeconfig() + " --context " + bundle_ctx + " --config " + dir +
+                       "/bundle-config/cfg --admin-addr 127.0.0.1:0",
+                   dir + "/bundle.log");
+    // Lazyload (inside the bundle) renders the global sidecar boot handed it.
+    EXPECT_TRUE(eventually([&] {
+      return c.get(kDeployment, "mesh-operator", "global-sidecar").has_value() &&
+             c.get(Gvk{"networking.istio.io", "v1alpha3", "EnvoyFilter"}, "istio-system", "to-global-sidecar").has_value();
+    })) << read_text(dir + "/bundle.log");
+  }
+  for (const char* log : {"/operator.log", "/bundle.log"}) {
+    std::string text = read_text(dir + log);
+    EXPECT_EQ(text.find("403"), std::string::npos) << log << ":\n" << text;
+    EXPECT_EQ(text.find("orbidden"), std::string::npos) << log << ":\n" << text;
+  }
+  EXPECT_TRUE(c.remove(kSlimeBoot, "mesh-operator", "bundle").has_value());
+  EXPECT_TRUE(eventually([&] {
+    auto g = c.get(kDeployment, "mesh-operator", "bundle");
+    return !g && g.error().not_found();
+  }));
 }
 
 }  // namespace
