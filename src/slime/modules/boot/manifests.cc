@@ -216,7 +216,7 @@ RenderedSlimeBoot render_slimeboot(const SlimeBootSpec& spec, const BootOptions&
     // access log to `<name>[-leader].<ns>`); inside a bundle that process is the bundle's Deployment.
     for (const auto& [item, kind] : e.config.bundle) {
       const ModuleEntry* m = find_entry(spec, item);
-      if (!m || !m->config.enable || !m->is_lazyload() || item == name || find_entry(spec, item)->rendered()) continue;
+      if (!m || !m->config.enable || !m->is_lazyload() || item == name || m->rendered()) continue;
       own(service(spec, item, name, false));
       if (le && is_dns_label(item + "-leader")) own(service(spec, item + "-leader", name, true));
     }

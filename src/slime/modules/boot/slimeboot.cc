@@ -1,5 +1,7 @@
 #include "slime/modules/boot/slimeboot.h"
 
+#include <algorithm>
+#include <cctype>
 #include <set>
 
 #include "slime/core/fields.h"
@@ -223,11 +225,13 @@ core::Result<std::vector<ModuleEntry>> modules(FieldReader& r, std::vector<core:
   // Bundles may only name plain entries of this SlimeBoot (their config files sit next to the bundle's).
   for (const auto& e : out) {
     for (size_t j = 0; j < e.config.bundle.size(); ++j) {
-      const auto& item = e.config.bundle[j].first;
+      const auto& [item, item_kind] = e.config.bundle[j];
       std::string at = e.path + ".bundle.modules[" + std::to_string(j) + "].name";
       auto it = std::find_if(out.begin(), out.end(), [&](const ModuleEntry& m) { return m.config.name == item; });
       if (it == out.end()) return core::fail("bundle item '" + item + "' has no module entry with that name", at);
       if (it->is_bundle()) return core::fail("bundle item '" + item + "' is itself a bundle", at);
+      // The bundle's `kind` stands in for an item that names none, as the bundle process reads it.
+      if (it->config.kind.empty()) it->config.kind = item_kind;
     }
   }
   return out;

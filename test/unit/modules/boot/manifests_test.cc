@@ -110,6 +110,21 @@ module:
   EXPECT_EQ(leader->json()["spec"]["selector"], Json::parse(R"({"app":"bundle","slime.io/leader":"true"})"));
 }
 
+TEST(Manifests, ABundleItemWithoutKindTakesTheBundlesKind) {
+  auto s = spec_of(R"(
+module:
+- {name: bundle, enable: true, bundle: {modules: [{name: ll, kind: lazyload}]}}
+- {name: ll, enable: true, mode: BundleItem, general: {metricSourceType: accesslog}}
+)");
+  ASSERT_EQ(s.modules.size(), 2u);
+  EXPECT_TRUE(s.modules[1].is_lazyload());
+  auto r = render_slimeboot(s, BootOptions{}, "");
+  EXPECT_NE(find(r.objects, "Service", "ll"), nullptr);  // the access-log address of lazyload inside the bundle
+  Json item = cfg_json(*find(r.objects, "ConfigMap", "bundle"), "cfg_ll");
+  EXPECT_EQ(item["general"]["globalSidecar"], Json::parse(R"({"enable":false})"));
+  EXPECT_FALSE(item.contains("kind"));  // the file stays as written; the bundle says the kind
+}
+
 TEST(Manifests, LazyloadGetsTheComponentAndNamespaces) {
   auto s = spec_of(R"(
 namespace: slime
