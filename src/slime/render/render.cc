@@ -26,7 +26,9 @@ struct Round {
 bool same(const Round& a, const Round& b) {
   if (a.generated.size() != b.generated.size() || a.statuses.size() != b.statuses.size()) return false;
   for (auto ia = a.generated.begin(), ib = b.generated.begin(); ia != a.generated.end(); ++ia, ++ib)
-    if (ia->first != ib->first || !core::json_equal(ia->second->json(), ib->second->json())) return false;
+    if (ia->first != ib->first ||
+        (ia->second != ib->second && !core::json_equal(ia->second->json(), ib->second->json())))
+      return false;
   for (auto ia = a.statuses.begin(), ib = b.statuses.begin(); ia != a.statuses.end(); ++ia, ++ib)
     if (ia->first != ib->first || !core::json_equal(ia->second, ib->second)) return false;
   return true;
@@ -50,12 +52,13 @@ void sort_objects(std::vector<core::Object>& objects) {
   });
 }
 
-RenderResult render(const std::vector<core::Object>& inputs, const std::vector<std::unique_ptr<core::Module>>& modules,
+RenderResult render(std::vector<core::Object> inputs, const std::vector<std::unique_ptr<core::Module>>& modules,
                     const core::MetricValues& metrics, const RenderOptions& options) {
   RenderResult result;
   std::vector<std::shared_ptr<const core::Object>> input_ptrs;
   input_ptrs.reserve(inputs.size());
-  for (const auto& o : inputs) input_ptrs.push_back(std::make_shared<const core::Object>(o));
+  for (auto& o : inputs) input_ptrs.push_back(std::make_shared<const core::Object>(std::move(o)));
+  inputs.clear();
 
   Round previous;
   bool converged = false;
@@ -78,6 +81,13 @@ RenderResult render(const std::vector<core::Object>& inputs, const std::vector<s
             e.message = "rendered twice in one round (module " + std::string(module->kind()) + ", key " + key +
                         "); the later one wins";
             current.problems.push_back(std::move(e));
+          }
+          // Unchanged since last round: keep last round's copy and free this one at once, so a round
+          // that confirms the fixed point costs no extra memory.
+          if (auto prev = previous.generated.find(k);
+              prev != previous.generated.end() && core::json_equal(prev->second->json(), o.json())) {
+            current.generated.insert_or_assign(std::move(k), prev->second);
+            continue;
           }
           // Allocated non-const so the final move-out below is legal.
           current.generated.insert_or_assign(std::move(k), std::make_shared<core::Object>(std::move(o)));
@@ -111,7 +121,8 @@ RenderResult render(const std::vector<core::Object>& inputs, const std::vector<s
     o.reset();
     result.generated.push_back(p.use_count() == 1 ? std::move(const_cast<core::Object&>(*p)) : *p);
   }
-  for (const auto& p : input_ptrs) result.inputs.push_back(*with_status(p, previous.statuses));
+  if (options.keep_inputs)
+    for (const auto& p : input_ptrs) result.inputs.push_back(*with_status(p, previous.statuses));
   sort_objects(result.generated);
   sort_objects(result.inputs);
   return result;
