@@ -11,5 +11,6 @@ using Runner = std::function<int()>;
 
 void add_render_command(CLI::App& app, Runner& run);
 void add_version_command(CLI::App& app, Runner& run);
+void add_proxy_command(CLI::App& app, Runner& run);
 
 }  // namespace slime::cli

@@ -10,6 +10,7 @@ int main(int argc, char** argv) {
   slime::cli::Runner run;
   slime::cli::add_render_command(app, run);
   slime::cli::add_version_command(app, run);
+  slime::cli::add_proxy_command(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
