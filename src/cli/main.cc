@@ -9,6 +9,7 @@ int main(int argc, char** argv) {
   app.set_help_all_flag("--help-all", "Show help for every subcommand");
   slime::cli::Runner run;
   slime::cli::add_render_command(app, run);
+  slime::cli::add_run_command(app, run);
   slime::cli::add_version_command(app, run);
   slime::cli::add_proxy_command(app, run);
   try {

@@ -1,0 +1,212 @@
+#include "slime/runtime/controller.h"
+
+#include <spdlog/spdlog.h>
+
+#include "slime/core/json_diff.h"
+#include "slime/runtime/object_diff.h"
+
+namespace slime::runtime {
+namespace {
+
+using ObjectPtr = store::SharedStore::ObjectPtr;
+
+// Error.object is "Kind namespace/name" or "Kind name".
+bool split_ref(const std::string& ref, std::string& kind, std::string& ns, std::string& name) {
+  auto sp = ref.find(' ');
+  if (sp == std::string::npos) return false;
+  kind = ref.substr(0, sp);
+  std::string rest = ref.substr(sp + 1);
+  auto slash = rest.find('/');
+  if (slash == std::string::npos) {
+    ns.clear();
+    name = rest;
+  } else {
+    ns = rest.substr(0, slash);
+    name = rest.substr(slash + 1);
+  }
+  return !kind.empty() && !name.empty();
+}
+
+}  // namespace
+
+Controller::Controller(core::Module& module, store::Cluster& cluster, Metrics& metrics, ControllerOptions opts)
+    : module_(module), cluster_(cluster), metrics_(metrics), opts_(opts), queue_(opts.queue) {
+  for (auto& gk : module_.reads()) reads_.insert(gk);
+  for (auto& gk : module_.writes()) writes_.insert(gk);
+}
+
+Controller::~Controller() { stop(); }
+
+void Controller::on_change(const ObjectPtr& old, const ObjectPtr& now) {
+  const core::Object& changed = now ? *now : *old;
+  auto gk = changed.key().gk;
+  if (!reads_.count(gk) && !writes_.count(gk)) return;
+  auto keys = cluster_.store().read([&](const core::Snapshot& snap) {
+    core::RenderContext ctx{snap, no_metrics_, std::chrono::system_clock::now()};
+    auto ks = module_.keys_for(ctx, changed);
+    // A relabelled object may stop matching a key: ask about its previous state too.
+    if (old && now) {
+      auto more = module_.keys_for(ctx, *old);
+      ks.insert(ks.end(), more.begin(), more.end());
+    }
+    return ks;
+  });
+  for (auto& k : keys) queue_.add(k);
+}
+
+void Controller::enqueue_all() {
+  auto keys = cluster_.store().read([&](const core::Snapshot& snap) {
+    core::RenderContext ctx{snap, no_metrics_, std::chrono::system_clock::now()};
+    return module_.keys(ctx);
+  });
+  for (auto& k : keys) queue_.add(k);
+  // Keys that rendered something before but no longer exist must still be pruned.
+  std::lock_guard lock(owned_mu_);
+  for (auto& [k, _] : owned_) queue_.add(k);
+}
+
+void Controller::start() {
+  if (!workers_.empty()) return;
+  for (int i = 0; i < std::max(1, opts_.workers); ++i) workers_.emplace_back([this] { worker(); });
+}
+
+void Controller::stop() {
+  queue_.shutdown();
+  for (auto& t : workers_)
+    if (t.joinable()) t.join();
+  workers_.clear();
+}
+
+bool Controller::owns(const core::ObjectKey& key) {
+  std::lock_guard lock(owned_mu_);
+  for (auto& [_, keys] : owned_)
+    if (keys.count(key)) return true;
+  return false;
+}
+
+bool Controller::idle() const { return queue_.pending() == 0; }
+
+void Controller::worker() {
+  while (auto key = queue_.get()) {
+    auto start = std::chrono::steady_clock::now();
+    bool ok = reconcile(*key);
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    Labels l{{"module", kind()}};
+    metrics_.inc("slime_reconcile_total", {{"module", kind()}, {"result", ok ? "success" : "error"}});
+    metrics_.observe("slime_reconcile_duration_seconds", l, secs);
+    if (ok) queue_.forget(*key);
+    else queue_.add_rate_limited(*key);
+    queue_.done(*key);
+    ++reconciles_;
+  }
+}
+
+const core::Object* Controller::find_regarding(const core::Snapshot& snap, const core::Error& e) const {
+  std::string kind, ns, name;
+  if (!split_ref(e.object, kind, ns, name)) return nullptr;
+  for (const auto& gk : reads_)
+    if (gk.kind == kind)
+      if (auto* o = snap.get({gk, ns, name})) return o;
+  return nullptr;
+}
+
+bool Controller::reconcile(const std::string& key) {
+  struct Write {
+    core::Object desired;
+  };
+  struct StatusWrite {
+    core::Object target;
+    core::Json status;
+  };
+  struct Problem {
+    core::Object regarding;
+    std::string message;
+  };
+  std::vector<Write> writes;
+  std::vector<StatusWrite> status_writes;
+  std::vector<Problem> problems;
+  std::set<core::ObjectKey> rendered;
+  std::string problem_text;
+  std::vector<core::Object> prunes;
+
+  std::set<core::ObjectKey> previously;
+  {
+    std::lock_guard lock(owned_mu_);
+    if (auto it = owned_.find(key); it != owned_.end()) previously = it->second;
+  }
+
+  // One consistent read: the module's input, and the live state to compare its output with.
+  cluster_.store().read([&](const core::Snapshot& snap) {
+    core::RenderContext ctx{snap, no_metrics_, std::chrono::system_clock::now()};
+    core::ModuleOutput out = module_.reconcile(ctx, key);
+    for (auto& o : out.objects) {
+      auto k = o.key();
+      rendered.insert(k);
+      const core::Object* live = snap.get(k);
+      if (!live || !contains_desired(o.json(), live->json())) writes.push_back({std::move(o)});
+    }
+    for (auto& s : out.statuses) {
+      const core::Object* target = snap.get(s.key);
+      if (!target) continue;  // deleted meanwhile; nothing to report on
+      if (core::json_equal(target->status(), s.status)) continue;
+      status_writes.push_back({*target, std::move(s.status)});
+    }
+    for (auto& p : out.problems) {
+      problem_text += p.str() + "\n";
+      if (auto* o = find_regarding(snap, p)) problems.push_back({*o, p.str()});
+      else spdlog::warn("module={} key={} problem=\"{}\"", kind(), key, p.str());
+    }
+    for (auto& k : previously)
+      if (!rendered.count(k))
+        if (auto* live = snap.get(k)) prunes.push_back(*live);
+  });
+
+  bool ok = true;
+  for (auto& w : writes) {
+    auto r = cluster_.apply(w.desired);
+    metrics_.inc("slime_writes_total", {{"module", kind()}, {"op", "apply"}, {"result", r ? "success" : "error"}});
+    if (!r) {
+      ok = false;
+      spdlog::warn("apply failed module={} key={} object=\"{}\" error=\"{}\"", kind(), key, w.desired.ref(), r.error().str());
+    } else {
+      spdlog::debug("applied module={} key={} object=\"{}\"", kind(), key, w.desired.ref());
+    }
+  }
+  for (auto& p : prunes) {
+    auto r = cluster_.remove(p);
+    metrics_.inc("slime_writes_total", {{"module", kind()}, {"op", "delete"}, {"result", r ? "success" : "error"}});
+    if (!r) {
+      ok = false;
+      spdlog::warn("prune failed module={} key={} object=\"{}\" error=\"{}\"", kind(), key, p.ref(), r.error().str());
+      rendered.insert(p.key());  // still ours: try again next time
+    }
+  }
+  for (auto& s : status_writes) {
+    auto r = cluster_.apply_status(s.target, s.status);
+    metrics_.inc("slime_writes_total", {{"module", kind()}, {"op", "status"}, {"result", r ? "success" : "error"}});
+    if (!r) {
+      ok = false;
+      spdlog::warn("status update failed module={} key={} object=\"{}\" error=\"{}\"", kind(), key, s.target.ref(),
+                   r.error().str());
+    }
+  }
+  {
+    std::lock_guard lock(owned_mu_);
+    if (rendered.empty()) owned_.erase(key);
+    else owned_[key] = std::move(rendered);
+    // Report each distinct set of problems once, not on every reconcile.
+    auto& last = reported_[key];
+    if (last != problem_text) {
+      last = problem_text;
+      metrics_.inc("slime_problems_total", {{"module", kind()}}, static_cast<double>(problems.size()));
+      for (auto& p : problems) {
+        spdlog::warn("invalid resource module={} object=\"{}\" problem=\"{}\"", kind(), p.regarding.ref(), p.message);
+        cluster_.record_problem(p.regarding, "InvalidSpec", p.message);
+      }
+    }
+    if (problem_text.empty()) reported_.erase(key);
+  }
+  return ok;
+}
+
+}  // namespace slime::runtime

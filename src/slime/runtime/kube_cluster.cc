@@ -1,0 +1,127 @@
+#include "slime/runtime/kube_cluster.h"
+
+#include <spdlog/spdlog.h>
+
+namespace slime::runtime {
+
+KubeCluster::KubeCluster(kube::Client& client, std::string ns) : client_(client), ns_(std::move(ns)) {}
+
+KubeCluster::~KubeCluster() { stop(); }
+
+void KubeCluster::start_informer(const core::Gvk& gvk) {
+  kube::ListOptions opts;
+  opts.ns = ns_;
+  auto inf = std::make_unique<kube::Informer>(client_, gvk, opts);
+  inf->add_handler([this](const kube::InformerEvent& ev) {
+    if (ev.type == kube::WatchEventType::kDeleted) store_.remove(ev.object->key());
+    else store_.put(ev.object);
+  });
+  inf->start();
+  std::lock_guard lock(mu_);
+  informers_[gvk.group_kind()] = std::move(inf);
+}
+
+core::Result<void> KubeCluster::start(const std::set<core::GroupKind>& kinds) {
+  for (const auto& gk : kinds) {
+    auto gvk = client_.discovery().preferred(gk);
+    if (!gvk) {
+      if (gvk.error().transport()) return core::fail("cannot reach " + client_.config().server + ": " + gvk.error().str());
+      spdlog::warn("kind not served yet, will retry kind={} error=\"{}\"", gk.str(), gvk.error().str());
+      std::lock_guard lock(mu_);
+      missing_.insert(gk);
+      continue;
+    }
+    start_informer(*gvk);
+  }
+  stop_ = false;
+  retry_thread_ = std::thread([this] { retry_missing(); });
+  return {};
+}
+
+void KubeCluster::retry_missing() {
+  while (!stop_) {
+    for (int i = 0; i < 50 && !stop_; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    std::set<core::GroupKind> todo;
+    {
+      std::lock_guard lock(mu_);
+      todo = missing_;
+    }
+    for (const auto& gk : todo) {
+      auto gvk = client_.discovery().preferred(gk);
+      if (!gvk) continue;
+      spdlog::info("kind now served, watching kind={}", gk.str());
+      start_informer(*gvk);
+      std::lock_guard lock(mu_);
+      missing_.erase(gk);
+    }
+  }
+}
+
+bool KubeCluster::wait_synced(std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<kube::Informer*> infs;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [_, i] : informers_) infs.push_back(i.get());
+  }
+  for (auto* i : infs) {
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0 || !i->wait_synced(left)) return false;
+  }
+  return true;
+}
+
+void KubeCluster::stop() {
+  stop_ = true;
+  if (retry_thread_.joinable()) retry_thread_.join();
+  std::lock_guard lock(mu_);
+  for (auto& [_, i] : informers_) i->stop();
+}
+
+core::Result<void> KubeCluster::apply(const core::Object& desired) {
+  auto r = client_.apply(desired);
+  if (!r) return std::unexpected(r.error().to_error(desired.ref()));
+  // Show the write to the reconcilers now instead of after the watch round-trip, so a reconcile
+  // that runs meanwhile does not write the same thing again.
+  core::Object live = std::move(*r);
+  live.json()["metadata"].erase("managedFields");
+  store_.put(std::move(live));
+  return {};
+}
+
+core::Result<void> KubeCluster::remove(const core::Object& existing) {
+  auto r = client_.remove(existing.gvk(), existing.ns(), existing.name());
+  if (!r && !r.error().not_found()) return std::unexpected(r.error().to_error(existing.ref()));
+  store_.remove(existing.key());
+  return {};
+}
+
+core::Result<void> KubeCluster::apply_status(const core::Object& target, const core::Json& status) {
+  core::Object patch(target.api_version(), target.kind(), target.ns(), target.name());
+  patch.json()["status"] = status;
+  auto r = client_.apply_status(patch);
+  if (!r) return std::unexpected(r.error().to_error(target.ref()));
+  core::Object live = std::move(*r);
+  live.json()["metadata"].erase("managedFields");
+  store_.put(std::move(live));
+  return {};
+}
+
+void KubeCluster::record_problem(const core::Object& regarding, const std::string& reason, const std::string& message) {
+  if (auto r = client_.record_event(regarding, "Warning", reason, message); !r)
+    spdlog::warn("cannot record event object=\"{}\" error=\"{}\"", regarding.ref(), r.error().str());
+}
+
+uint64_t KubeCluster::watch_restarts() const {
+  std::lock_guard lock(mu_);
+  uint64_t n = 0;
+  for (auto& [_, i] : informers_) n += i->watch_restarts();
+  return n;
+}
+
+std::vector<core::GroupKind> KubeCluster::missing_kinds() const {
+  std::lock_guard lock(mu_);
+  return {missing_.begin(), missing_.end()};
+}
+
+}  // namespace slime::runtime

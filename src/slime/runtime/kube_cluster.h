@@ -1,0 +1,52 @@
+#pragma once
+// A Kubernetes API server as the Cluster: one informer per kind feeding the SharedStore (sharing
+// object copies with it), server-side apply as field manager "slime" for writes, the status
+// subresource for statuses, and core/v1 Events for problems. Kinds whose CRD is not installed yet
+// are retried in the background, so installing Istio after Slime works.
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "slime/kube/client.h"
+#include "slime/kube/informer.h"
+#include "slime/store/cluster.h"
+
+namespace slime::runtime {
+
+class KubeCluster final : public store::Cluster {
+ public:
+  // ns empty: all namespaces.
+  explicit KubeCluster(kube::Client& client, std::string ns = {});
+  ~KubeCluster() override;
+
+  core::Result<void> start(const std::set<core::GroupKind>& kinds) override;
+  bool wait_synced(std::chrono::milliseconds timeout) override;
+  void stop() override;
+  store::SharedStore& store() override { return store_; }
+
+  core::Result<void> apply(const core::Object& desired) override;
+  core::Result<void> remove(const core::Object& existing) override;
+  core::Result<void> apply_status(const core::Object& target, const core::Json& status) override;
+  void record_problem(const core::Object& regarding, const std::string& reason, const std::string& message) override;
+  std::string describe() const override { return "kubernetes " + client_.config().server; }
+
+  uint64_t watch_restarts() const;
+  std::vector<core::GroupKind> missing_kinds() const;
+
+ private:
+  void start_informer(const core::Gvk& gvk);
+  void retry_missing();
+
+  kube::Client& client_;
+  std::string ns_;
+  store::SharedStore store_;
+  mutable std::mutex mu_;
+  std::map<core::GroupKind, std::unique_ptr<kube::Informer>> informers_;
+  std::set<core::GroupKind> missing_;
+  std::atomic<bool> stop_{false};
+  std::thread retry_thread_;
+};
+
+}  // namespace slime::runtime

@@ -1,0 +1,112 @@
+#include "slime/runtime/manager.h"
+
+#include <spdlog/spdlog.h>
+
+#include <set>
+
+namespace slime::runtime {
+
+Manager::Manager(store::Cluster& cluster, std::vector<core::Module*> modules, Metrics& metrics, ControllerOptions opts)
+    : cluster_(cluster), modules_(std::move(modules)), metrics_(metrics), opts_(opts) {
+  metrics_.describe("slime_reconcile_total", Metrics::Type::kCounter, "Reconciles by module and result.");
+  metrics_.describe("slime_reconcile_duration_seconds", Metrics::Type::kSummary, "Time spent in one reconcile.");
+  metrics_.describe("slime_writes_total", Metrics::Type::kCounter, "Writes to the cluster by module, operation and result.");
+  metrics_.describe("slime_problems_total", Metrics::Type::kCounter, "Invalid-resource problems reported.");
+  metrics_.describe("slime_workqueue_depth", Metrics::Type::kGauge, "Keys waiting in a module's work queue.");
+  metrics_.describe("slime_workqueue_adds_total", Metrics::Type::kCounter, "Keys added to a module's work queue.");
+  metrics_.describe("slime_workqueue_retries_total", Metrics::Type::kCounter, "Keys re-queued after a failure.");
+  metrics_.describe("slime_workqueue_queue_duration_seconds", Metrics::Type::kSummary,
+                    "Time keys wait in the queue before a worker takes them.");
+  metrics_.describe("slime_leader", Metrics::Type::kGauge, "1 while this replica runs the controllers.");
+  metrics_.describe("slime_ready", Metrics::Type::kGauge, "1 once the caches are synced.");
+  metrics_.describe("slime_store_objects", Metrics::Type::kGauge, "Objects in the controller's cache.");
+  for (auto* m : modules_) controllers_.push_back(std::make_unique<Controller>(*m, cluster_, metrics_, opts_));
+  metrics_.add_collector([this](Metrics& m) {
+    for (auto& c : controllers_) {
+      Labels l{{"module", c->kind()}};
+      auto st = c->queue().stats();
+      m.set("slime_workqueue_depth", l, static_cast<double>(c->queue().depth()));
+      m.set("slime_workqueue_adds_total", l, static_cast<double>(st.adds));
+      m.set("slime_workqueue_retries_total", l, static_cast<double>(st.retries));
+      m.set("slime_workqueue_queue_duration_seconds_sum", l, st.wait_seconds_sum);
+      m.set("slime_workqueue_queue_duration_seconds_count", l, static_cast<double>(st.wait_count));
+    }
+    m.set("slime_leader", {}, leading_ ? 1 : 0);
+    m.set("slime_ready", {}, ready() ? 1 : 0);
+    m.set("slime_store_objects", {}, static_cast<double>(cluster_.store().size()));
+  });
+}
+
+Manager::~Manager() { stop(); }
+
+core::Result<void> Manager::start(std::chrono::milliseconds sync_timeout) {
+  std::set<core::GroupKind> kinds;
+  for (auto* m : modules_) {
+    for (auto& gk : m->reads()) kinds.insert(gk);
+    for (auto& gk : m->writes()) kinds.insert(gk);
+  }
+  cluster_.store().subscribe([this](const store::SharedStore::ObjectPtr& old, const store::SharedStore::ObjectPtr& now) {
+    if (!routing_) return;
+    for (auto& c : controllers_) c->on_change(old, now);
+  });
+  if (auto r = cluster_.start(kinds); !r) return r;
+  if (!cluster_.wait_synced(sync_timeout)) return core::fail("caches of " + cluster_.describe() + " not synced in time");
+  synced_ = true;
+  spdlog::info("caches synced source=\"{}\" objects={}", cluster_.describe(), cluster_.store().size());
+  return {};
+}
+
+void Manager::set_leading(bool leading) {
+  if (leading == leading_.exchange(leading)) return;
+  if (leading) {
+    spdlog::info("starting controllers modules={}", controllers_.size());
+    routing_ = true;
+    for (auto& c : controllers_) {
+      c->start();
+      c->enqueue_all();
+    }
+  } else {
+    spdlog::info("stopping controllers (leadership lost)");
+    routing_ = false;
+    for (auto& c : controllers_) c->stop();
+  }
+}
+
+void Manager::stop() {
+  routing_ = false;
+  for (auto& c : controllers_) c->stop();
+  cluster_.stop();
+}
+
+size_t Manager::sweep_orphans() {
+  size_t n = 0;
+  for (const auto& key : cluster_.written_by_slime()) {
+    bool written_kind = false, owned = false;
+    for (auto& c : controllers_) {
+      written_kind |= c->writes_kind(key.gk);
+      owned |= c->owns(key);
+    }
+    if (!written_kind || owned) continue;
+    auto obj = cluster_.store().find(key);
+    if (!obj) continue;
+    if (auto r = cluster_.remove(*obj); r) {
+      ++n;
+      spdlog::info("pruned orphan object=\"{}\"", obj->ref());
+    }
+  }
+  return n;
+}
+
+bool Manager::idle() const {
+  for (auto& c : controllers_)
+    if (!c->idle()) return false;
+  return true;
+}
+
+uint64_t Manager::reconciles() const {
+  uint64_t n = 0;
+  for (auto& c : controllers_) n += c->reconciles();
+  return n;
+}
+
+}  // namespace slime::runtime

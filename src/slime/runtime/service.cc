@@ -1,0 +1,153 @@
+#include "slime/runtime/service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <memory>
+#include <thread>
+
+#include "slime/kube/client.h"
+#include "slime/kube/cluster_config.h"
+#include "slime/runtime/admin_server.h"
+#include "slime/runtime/kube_cluster.h"
+#include "slime/runtime/manager.h"
+#include "slime/runtime/metrics.h"
+#include "slime/store/manifest_dir.h"
+
+namespace slime::runtime {
+namespace {
+
+void add_admin_routes(AdminServer& admin, Manager& manager, Metrics& metrics, kube::Client* client,
+                      KubeCluster* kube_cluster, store::ManifestDirCluster* dir_cluster, const ServiceOptions& opts,
+                      LeaderElector* elector) {
+  auto ok = [](const AdminRequest&) { return AdminResponse{200, "ok\n"}; };
+  admin.route("/healthz", ok);
+  admin.route("/livez", ok);
+  admin.route("/modules/livez", ok);
+  auto ready = [&manager](const AdminRequest&) {
+    if (manager.ready()) return AdminResponse{200, "ok\n"};
+    return AdminResponse{503, "not ready: caches not synced\n"};
+  };
+  admin.route("/readyz", ready);
+  admin.route("/modules/readyz", ready);
+  metrics.describe("slime_api_requests_total", Metrics::Type::kCounter, "Kubernetes API requests by verb and HTTP code.");
+  metrics.describe("slime_watch_restarts_total", Metrics::Type::kCounter, "Watches re-established after an error or expiry.");
+  metrics.add_collector([client, kube_cluster, dir_cluster](Metrics& m) {
+    if (client)
+      for (auto& [k, v] : client->stats().snapshot())
+        m.set("slime_api_requests_total", {{"verb", k.first}, {"code", std::to_string(k.second)}}, static_cast<double>(v));
+    if (kube_cluster) m.set("slime_watch_restarts_total", {}, static_cast<double>(kube_cluster->watch_restarts()));
+    if (dir_cluster) m.set("slime_manifest_rescans_total", {}, static_cast<double>(dir_cluster->rescans()));
+  });
+  admin.route("/metrics", [&metrics](const AdminRequest&) {
+    return AdminResponse{200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8"};
+  });
+  admin.route("/debug/config", [&opts, &manager, dir_cluster, elector](const AdminRequest&) {
+    core::Json doc = {{"config", opts.debug_config},
+                      {"source", manager.cluster().describe()},
+                      {"watchNamespace", opts.watch_namespace},
+                      {"ready", manager.ready()},
+                      {"leading", manager.leading()},
+                      {"leaderElection", opts.leader_elect}};
+    if (elector) doc["identity"] = elector->identity();
+    doc["modules"] = core::Json::array();
+    for (auto& c : manager.controllers()) doc["modules"].push_back(c->kind());
+    if (dir_cluster) {
+      doc["loadErrors"] = core::Json::array();
+      for (auto& e : dir_cluster->load_errors()) doc["loadErrors"].push_back(e.str());
+      doc["problems"] = dir_cluster->problems();
+    }
+    return AdminResponse{200, doc.dump(2) + "\n", "application/json"};
+  });
+  // GET shows the level; PUT/POST ?level=debug changes it while running.
+  auto log_level = [](const AdminRequest& req) {
+    if (req.method == "PUT" || req.method == "POST") {
+      auto it = req.query.find("level");
+      std::string level = it != req.query.end() ? it->second : req.body;
+      while (!level.empty() && (level.back() == '\n' || level.back() == ' ')) level.pop_back();
+      auto l = spdlog::level::from_str(level);
+      if (l == spdlog::level::off && level != "off") return AdminResponse{400, "unknown level '" + level + "'\n"};
+      spdlog::set_level(l);
+      spdlog::info("log level changed level={}", level);
+    }
+    auto sv = spdlog::level::to_string_view(spdlog::get_level());
+    return AdminResponse{200, std::string(sv.data(), sv.size()) + "\n"};
+  };
+  admin.route("/debug/loglevel", log_level);
+  admin.route("/log/level", log_level);
+}
+
+}  // namespace
+
+int run_service(const ServiceOptions& opts, const std::vector<core::Module*>& modules, const std::atomic<bool>& stop) {
+  Metrics metrics;
+  std::unique_ptr<kube::Client> client;
+  std::unique_ptr<store::Cluster> cluster;
+  KubeCluster* kube_cluster = nullptr;
+  store::ManifestDirCluster* dir_cluster = nullptr;
+
+  if (!opts.state_dir.empty()) {
+    auto c = std::make_unique<store::ManifestDirCluster>(opts.state_dir);
+    dir_cluster = c.get();
+    cluster = std::move(c);
+  } else {
+    auto cfg = opts.kubeconfig.empty() ? kube::in_cluster_config() : kube::load_kubeconfig(opts.kubeconfig, opts.context);
+    if (!cfg) {
+      spdlog::error("cannot configure the Kubernetes client: {}", cfg.error().str());
+      return 1;
+    }
+    client = std::make_unique<kube::Client>(*cfg, opts.qps, opts.burst);
+    auto c = std::make_unique<KubeCluster>(*client, opts.watch_namespace);
+    kube_cluster = c.get();
+    cluster = std::move(c);
+  }
+
+  ControllerOptions copts;
+  copts.workers = opts.workers;
+  Manager manager(*cluster, modules, metrics, copts);
+
+  std::unique_ptr<LeaderElector> elector;
+  std::atomic<bool> lost{false};
+  if (opts.leader_elect && client) {
+    elector = std::make_unique<LeaderElector>(
+        *client, opts.election, [&manager] { manager.set_leading(true); }, [&lost] { lost = true; });
+  }
+
+  AdminServer admin;
+  add_admin_routes(admin, manager, metrics, client.get(), kube_cluster, dir_cluster, opts, elector.get());
+  if (!opts.admin_addr.empty()) {
+    if (auto r = admin.start(opts.admin_addr); !r) {
+      spdlog::error("admin server: {}", r.error().str());
+      return 1;
+    }
+    spdlog::info("admin server listening addr={} port={}", opts.admin_addr, admin.port());
+  }
+
+  if (auto r = manager.start(); !r) {
+    spdlog::error("start failed: {}", r.error().str());
+    admin.stop();
+    manager.stop();
+    return 1;
+  }
+  if (dir_cluster)
+    for (auto& e : dir_cluster->load_errors()) spdlog::warn("manifest problem: {}", e.str());
+
+  if (elector) elector->start();
+  else manager.set_leading(true);
+
+  bool swept = false;
+  while (!stop && !lost) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    // Once the first full pass is done, everything still owned has been rendered again.
+    if (!swept && manager.leading() && manager.idle()) {
+      manager.sweep_orphans();
+      swept = true;
+    }
+  }
+  spdlog::info("shutting down reason={}", lost ? "leadership lost" : "signal");
+  if (elector) elector->stop();  // releases the lease first: a standby takes over at once
+  manager.stop();
+  admin.stop();
+  return lost ? 1 : 0;
+}
+
+}  // namespace slime::runtime

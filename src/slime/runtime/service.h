@@ -1,0 +1,33 @@
+#pragma once
+// Everything `slime run` is, minus flag parsing: picks the cluster (manifest directory, kubeconfig or
+// in-cluster), starts the manager, leader election and the admin server, and runs until asked to
+// stop or until leadership is lost (then the process exits so the Deployment restarts it as a
+// clean standby, as the original does).
+#include <atomic>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "slime/core/module.h"
+#include "slime/runtime/leader_election.h"
+
+namespace slime::runtime {
+
+struct ServiceOptions {
+  std::string state_dir;   // manifest-directory mode when set
+  std::string kubeconfig;  // else kubeconfig, else in-cluster
+  std::string context;
+  std::string watch_namespace;  // empty: all namespaces
+  std::string admin_addr = "127.0.0.1:8081";
+  int workers = 2;
+  double qps = 0;
+  int burst = 10;
+  bool leader_elect = false;
+  LeaderElectionOptions election;
+  core::Json debug_config = core::Json::object();  // shown on /debug/config
+};
+
+// Returns the process exit status: 0 after a requested stop, 1 on a start-up failure or lost leadership.
+int run_service(const ServiceOptions& opts, const std::vector<core::Module*>& modules, const std::atomic<bool>& stop);
+
+}  // namespace slime::runtime

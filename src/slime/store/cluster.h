@@ -1,0 +1,45 @@
+#pragma once
+// What `slime run` drives: a source of objects that keeps a SharedStore up to date, and accepts the
+// controller's writes. Two implementations: the manifest directory (store/manifest_dir.h) and a
+// Kubernetes API server (runtime/kube_cluster.h).
+#include <chrono>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "slime/core/error.h"
+#include "slime/core/gvk.h"
+#include "slime/core/json.h"
+#include "slime/core/object.h"
+#include "slime/store/shared_store.h"
+
+namespace slime::store {
+
+class Cluster {
+ public:
+  virtual ~Cluster() = default;
+
+  // Starts feeding store() with objects of these kinds (a backend may feed more). Non-blocking.
+  virtual core::Result<void> start(const std::set<core::GroupKind>& kinds) = 0;
+  // True once every kind it could serve has been read completely at least once.
+  virtual bool wait_synced(std::chrono::milliseconds timeout) = 0;
+  virtual void stop() = 0;
+  virtual SharedStore& store() = 0;
+
+  // Creates or updates `desired` (the fields it sets; Slime owns them).
+  virtual core::Result<void> apply(const core::Object& desired) = 0;
+  // Deletes an object Slime wrote earlier.
+  virtual core::Result<void> remove(const core::Object& existing) = 0;
+  // Replaces the `.status` of `target` (one of the user's resources).
+  virtual core::Result<void> apply_status(const core::Object& target, const core::Json& status) = 0;
+  // Reports a problem with an input object to its owner (Kubernetes Event); best effort.
+  virtual void record_problem(const core::Object& regarding, const std::string& reason, const std::string& message) = 0;
+
+  virtual std::string describe() const = 0;
+
+  // Objects this backend knows Slime wrote in an earlier run (to prune the ones no key renders any
+  // more after a restart). Backends that cannot tell return nothing.
+  virtual std::vector<core::ObjectKey> written_by_slime() const { return {}; }
+};
+
+}  // namespace slime::store

@@ -1,0 +1,134 @@
+#!/usr/bin/env bash
+# Usage: start.sh DIR [etcd|apiserver]
+# Starts etcd and kube-apiserver (built by build.sh) on free loopback ports, writes DIR/kubeconfig
+# (client-certificate user, current context) plus a bearer-token context, DIR/*.pid, DIR/*.log and
+# DIR/env (ports), and waits until the apiserver's /readyz says ok.
+# Re-running on a DIR that already has an env file reuses its ports, certificates and etcd data, so a
+# test can stop and start one component (e.g. restart the apiserver) on the same address.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+dir="${1:?usage: start.sh DIR [etcd|apiserver]}"
+only="${2:-all}"
+mkdir -p "$dir"
+dir="$(cd "$dir" && pwd)"
+bin="${SLIME_ENVTEST_BIN:-$here/bin}"
+for b in etcd kube-apiserver; do
+  [[ -x "$bin/$b" ]] || { echo "start.sh: $bin/$b missing; run tools/envtest/build.sh" >&2; exit 1; }
+done
+
+port_free() { ! ss -Hltn "sport = :$1" | grep -q .; }
+pick_port() {
+  local p
+  for _ in $(seq 1 200); do
+    p=$(( 20000 + RANDOM % 40000 ))
+    if port_free "$p"; then echo "$p"; return 0; fi
+  done
+  echo "start.sh: no free port" >&2; return 1
+}
+
+if [[ ! -f "$dir/env" ]]; then
+  {
+    echo "ETCD_CLIENT_PORT=$(pick_port)"
+    echo "ETCD_PEER_PORT=$(pick_port)"
+    echo "APISERVER_PORT=$(pick_port)"
+    echo "TOKEN=slime-envtest-token"
+  } > "$dir/env"
+fi
+# shellcheck disable=SC1091
+source "$dir/env"
+
+pki="$dir/pki"
+if [[ ! -f "$pki/ca.crt" ]]; then
+  # Our own CA, so the kubeconfig can verify the server (no insecure-skip) and authenticate by
+  # client certificate the way a real cluster's admin kubeconfig does.
+  mkdir -p "$pki"
+  (
+    cd "$pki"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=slime-envtest-ca" \
+      -keyout ca.key -out ca.crt 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=kube-apiserver" -keyout server.key -out server.csr 2>/dev/null
+    printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n' > server.ext
+    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+      -extfile server.ext -out server.crt 2>/dev/null
+    openssl req -newkey rsa:2048 -nodes -subj "/O=system:masters/CN=admin" -keyout client.key -out client.csr 2>/dev/null
+    printf 'extendedKeyUsage=clientAuth\n' > client.ext
+    openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 3650 \
+      -extfile client.ext -out client.crt 2>/dev/null
+    openssl genrsa -out sa.key 2048 2>/dev/null
+    echo "${TOKEN},admin,admin,\"system:masters\"" > tokens.csv
+  )
+fi
+
+alive() { [[ -f "$dir/$1.pid" ]] && kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null; }
+
+if [[ "$only" == all || "$only" == etcd ]] && ! alive etcd; then
+  unsafe=""
+  if "$bin/etcd" --help 2>&1 | grep -q unsafe-no-fsync; then unsafe="--unsafe-no-fsync"; fi
+  client="http://127.0.0.1:${ETCD_CLIENT_PORT}"; peer="http://127.0.0.1:${ETCD_PEER_PORT}"
+  # setsid: the servers must outlive the shell that started them and must not get its signals.
+  setsid "$bin/etcd" --name envtest --data-dir "$dir/etcd-data" \
+    --listen-client-urls "$client" --advertise-client-urls "$client" \
+    --listen-peer-urls "$peer" --initial-advertise-peer-urls "$peer" \
+    --initial-cluster "envtest=$peer" $unsafe --log-level warn \
+    > "$dir/etcd.log" 2>&1 < /dev/null &
+  echo $! > "$dir/etcd.pid"
+  for _ in $(seq 1 100); do
+    curl -sf "$client/health" >/dev/null 2>&1 && break
+    alive etcd || { echo "start.sh: etcd died, see $dir/etcd.log" >&2; tail -5 "$dir/etcd.log" >&2; exit 1; }
+    sleep 0.1
+  done
+fi
+
+if [[ "$only" == all || "$only" == apiserver ]] && ! alive kube-apiserver; then
+  setsid "$bin/kube-apiserver" \
+    --etcd-servers="http://127.0.0.1:${ETCD_CLIENT_PORT}" \
+    --bind-address=127.0.0.1 --secure-port="${APISERVER_PORT}" --cert-dir="$pki" \
+    --tls-cert-file="$pki/server.crt" --tls-private-key-file="$pki/server.key" \
+    --client-ca-file="$pki/ca.crt" --token-auth-file="$pki/tokens.csv" \
+    --authorization-mode=RBAC \
+    --service-account-issuer=https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file="$pki/sa.key" --service-account-signing-key-file="$pki/sa.key" \
+    --service-cluster-ip-range=10.96.0.0/16 --disable-admission-plugins=ServiceAccount \
+    --endpoint-reconciler-type=none --enable-priority-and-fairness=false --allow-privileged=true \
+    --max-requests-inflight=0 --max-mutating-requests-inflight=0 \
+    > "$dir/kube-apiserver.log" 2>&1 < /dev/null &
+  echo $! > "$dir/kube-apiserver.pid"
+fi
+
+server="https://127.0.0.1:${APISERVER_PORT}"
+cat > "$dir/kubeconfig" <<KC
+apiVersion: v1
+kind: Config
+clusters:
+- name: envtest
+  cluster:
+    server: ${server}
+    certificate-authority: ${pki}/ca.crt
+users:
+- name: admin-cert
+  user:
+    client-certificate: ${pki}/client.crt
+    client-key: ${pki}/client.key
+- name: admin-token
+  user:
+    token: ${TOKEN}
+contexts:
+- name: envtest
+  context: {cluster: envtest, user: admin-cert}
+- name: envtest-token
+  context: {cluster: envtest, user: admin-token, namespace: default}
+current-context: envtest
+KC
+
+if [[ "$only" == all || "$only" == apiserver ]]; then
+  deadline=$(( $(date +%s) + ${SLIME_ENVTEST_TIMEOUT:-90} ))
+  until [[ "$(curl -s --cacert "$pki/ca.crt" -H "Authorization: Bearer ${TOKEN}" "$server/readyz" 2>/dev/null)" == ok ]]; do
+    if ! alive kube-apiserver; then
+      echo "start.sh: kube-apiserver died, see $dir/kube-apiserver.log" >&2
+      tail -20 "$dir/kube-apiserver.log" >&2; exit 1
+    fi
+    if (( $(date +%s) > deadline )); then echo "start.sh: apiserver not ready in time" >&2; exit 1; fi
+    sleep 0.2
+  done
+fi
+echo "envtest: ready at $server (kubeconfig $dir/kubeconfig)"
