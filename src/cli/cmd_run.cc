@@ -99,7 +99,7 @@ int run_run(RunArgs args) {
     auto fence = lazyload::parse_config(mc);
     if (!fence) continue;  // the module itself reports its configuration errors
     auto addr = learning::als_address(args.als_addr, fence->config);
-    if (!addr.empty()) svc.extensions.push_back(learning::als_extension(addr, fence->config));
+    if (!addr.empty()) svc.extensions.push_back(learning::als_extension(addr, std::move(fence->config)));
     break;
   }
   return runtime::run_service(svc, mods, stop);

@@ -18,7 +18,8 @@ std::string als_address(const std::string& flag, const lazyload::FenceConfig& co
 }
 
 Extension als_extension(std::string addr, lazyload::FenceConfig config) {
-  return [addr = std::move(addr), config = std::move(config)](store::Cluster& cluster) -> core::Result<StopFn> {
+  auto shared = std::make_shared<const lazyload::FenceConfig>(std::move(config));
+  return [addr = std::move(addr), config = std::move(shared)](store::Cluster& cluster) -> core::Result<StopFn> {
     auto loop = std::make_shared<LearningLoop>(cluster, config);
     auto server = std::make_shared<metric::AccessLogServer>(
         [loop](metric::AccessLogBatch&& batch) { loop->on_batch(std::move(batch)); });

@@ -40,7 +40,7 @@ class OverlaySnapshot final : public core::Snapshot {
 
 }  // namespace
 
-LearningLoop::LearningLoop(store::Cluster& cluster, lazyload::FenceConfig config)
+LearningLoop::LearningLoop(store::Cluster& cluster, std::shared_ptr<const lazyload::FenceConfig> config)
     : cluster_(cluster), config_(std::move(config)) {}
 
 void LearningLoop::rebuild_index_if_needed(const core::Snapshot& snapshot,
@@ -55,7 +55,7 @@ void LearningLoop::rebuild_index_if_needed(const core::Snapshot& snapshot,
       }
   }
   if (!rebuild) return;
-  index_ = lazyload::SourceIndex::build(snapshot, config_);
+  index_ = lazyload::SourceIndex::build(snapshot, *config_);
   index_built_ = now;
 }
 
@@ -93,7 +93,7 @@ void LearningLoop::on_batch(metric::AccessLogBatch&& batch) {
       ++it;
     }
     OverlaySnapshot view(snapshot, overlay);
-    auto result = lazyload::ingest(view, config_, *index_, events, now);
+    auto result = lazyload::ingest(view, *config_, *index_, events, now);
     stats_.recorded.fetch_add(result.stats.recorded, std::memory_order_relaxed);
     for (auto& s : result.statuses) {
       const auto* target = view.get(s.key);

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <optional>
 #include <mutex>
 
 #include "slime/core/gvk.h"
@@ -22,7 +24,7 @@ namespace slime::learning {
 
 class LearningLoop {
  public:
-  LearningLoop(store::Cluster& cluster, lazyload::FenceConfig config);
+  LearningLoop(store::Cluster& cluster, std::shared_ptr<const lazyload::FenceConfig> config);
 
   // Thread-safe; called by the access-log service for every batch.
   void on_batch(metric::AccessLogBatch&& batch);
@@ -36,7 +38,7 @@ class LearningLoop {
   void rebuild_index_if_needed(const core::Snapshot& snapshot, const std::vector<lazyload::AccessEvent>& events);
 
   store::Cluster& cluster_;
-  lazyload::FenceConfig config_;
+  std::shared_ptr<const lazyload::FenceConfig> config_;  // shared: FenceConfig is move-only
   std::mutex mu_;
   // The source index (pod IP -> Services / workload fence) costs a pass over Endpoints and Pods: it is
   // rebuilt when a batch names a caller it does not know (a new pod; at most every 100 ms) and every 5 s.
