@@ -11,9 +11,13 @@
 #include <thread>
 
 #include "commands.h"
+#include "slime/kube/client.h"
+#include "slime/kube/cluster_config.h"
 #include "slime/metric/accesslog/accesslog_reporter.h"
+#include "slime/proxy/cluster_mesh_source.h"
 #include "slime/proxy/mesh_source.h"
 #include "slime/proxy/server.h"
+#include "slime/runtime/kube_cluster.h"
 
 namespace slime::cli {
 namespace {
@@ -22,6 +26,7 @@ struct ProxyArgs {
   proxy::ProxyOptions opts;
   std::vector<std::string> listen;
   std::string state_dir;
+  std::string kubeconfig, context;
   std::string report;
   std::string log_level;
   bool wormhole_port_priority = false;
@@ -65,15 +70,34 @@ int run_proxy(ProxyArgs& args) {
 
   proxy::ProxyServer server(opts);
   std::unique_ptr<proxy::ManifestMeshSource> mesh_source;
+  std::unique_ptr<kube::Client> kube_client;
+  std::unique_ptr<runtime::KubeCluster> kube_cluster;
+  std::unique_ptr<proxy::ClusterMeshSource> cluster_source;
+  auto set_mesh = [&server](std::shared_ptr<const proxy::MeshIndex> m) { server.set_mesh(std::move(m)); };
+  bool in_cluster = args.kubeconfig.empty() && args.state_dir.empty() && !env("KUBERNETES_SERVICE_HOST").empty() &&
+                    env("DISABLE_SVC_CONTROLLER") != "true";
   if (!args.state_dir.empty()) {
-    mesh_source = std::make_unique<proxy::ManifestMeshSource>(
-        args.state_dir, [&server](std::shared_ptr<const proxy::MeshIndex> m) { server.set_mesh(std::move(m)); });
+    mesh_source = std::make_unique<proxy::ManifestMeshSource>(args.state_dir, set_mesh);
     if (auto r = mesh_source->start(); !r) {
       std::cerr << "error: " << r.error().str() << '\n';
       return 2;
     }
+  } else if (!args.kubeconfig.empty() || in_cluster) {
+    // The original's Service informer over all namespaces; Endpoints too, for pod-IP destinations.
+    auto cfg = in_cluster ? kube::in_cluster_config() : kube::load_kubeconfig(args.kubeconfig, args.context);
+    if (!cfg) {
+      std::cerr << "error: cannot configure the Kubernetes client: " << cfg.error().str() << '\n';
+      return 2;
+    }
+    kube_client = std::make_unique<kube::Client>(*cfg);
+    kube_cluster = std::make_unique<runtime::KubeCluster>(*kube_client);
+    cluster_source = std::make_unique<proxy::ClusterMeshSource>(*kube_cluster, set_mesh);
+    if (auto r = cluster_source->start(std::chrono::seconds(60)); !r) {
+      std::cerr << "error: " << r.error().str() << '\n';
+      return 1;
+    }
   } else {
-    spdlog::warn("proxy: no service list (--state-dir): forwarding to any destination, as the original did");
+    spdlog::warn("proxy: no service list (--state-dir, --kubeconfig): forwarding to any destination, as the original did");
   }
   if (auto r = server.start(); !r) {
     std::cerr << "error: " << r.error().str() << '\n';
@@ -89,6 +113,7 @@ int run_proxy(ProxyArgs& args) {
   spdlog::info("proxy: shutting down");
   server.stop();
   if (mesh_source) mesh_source->stop();
+  if (cluster_source) cluster_source->stop();
   if (reporter) reporter->flush(std::chrono::seconds(2));
   return 0;
 }
@@ -102,8 +127,13 @@ void add_proxy_command(CLI::App& app, Runner& run) {
   cmd->add_option("--listen", args->listen, "Listen address host:port (repeatable; default 0.0.0.0:80)");
   cmd->add_option("--probe-addr", args->opts.probe_addr,
                   "Health probe address: 200 on every path (default: 0.0.0.0:$PROBE_PORT when set)");
-  cmd->add_option("--state-dir", args->state_dir,
-                  "Manifest directory whose Services/Endpoints are the only allowed destinations");
+  auto* dir = cmd->add_option("--state-dir", args->state_dir,
+                              "Manifest directory whose Services/Endpoints are the only allowed destinations");
+  auto* kc = cmd->add_option("--kubeconfig", args->kubeconfig,
+                             "kubeconfig of the cluster whose Services/Endpoints are the allowed destinations "
+                             "(in a pod: in-cluster unless DISABLE_SVC_CONTROLLER=true)");
+  cmd->add_option("--context", args->context, "kubeconfig context (default: current-context)");
+  dir->excludes(kc);
   cmd->add_option("--report", args->report,
                   "Access-log service host:port to report each forwarded call to (the controller's --als-addr)");
   cmd->add_flag("--trust-forwarded-for", args->opts.trust_forwarded_for,

@@ -77,7 +77,7 @@ class LearningHarness {
       if (instances_->configs[i].effective_kind() == "lazyload") {
         auto p = lazyload::parse_config(instances_->configs[i]);
         if (!p) return fail(p.error().str());
-        fence = p->config;
+        fence = std::move(p->config);
       }
     }
     if (!fence) return fail("no lazyload module in this build");
@@ -85,11 +85,12 @@ class LearningHarness {
     runtime::ServiceOptions svc;
     svc.state_dir = dir_;
     svc.admin_addr = "";
+    svc.extensions.push_back(als_extension("127.0.0.1:" + std::to_string(als_port_), std::move(*fence)));
+    // Runs after the access-log service started: once cluster_ is set, calls can be learned.
     svc.extensions.push_back([this](store::Cluster& c) -> core::Result<StopFn> {
       cluster_ = &c;
       return StopFn([] {});
     });
-    svc.extensions.push_back(als_extension("127.0.0.1:" + std::to_string(als_port_), *fence));
     controller_ = std::thread([this, svc, mods] { exit_code_ = runtime::run_service(svc, mods, stop_); });
 
     reporter_ = std::make_unique<metric::AccessLogReporter>(
