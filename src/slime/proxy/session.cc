@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <array>
+#include <limits>
 #include <optional>
 
 #include "slime/proxy/routing/destination.h"
@@ -145,6 +146,12 @@ awaitable<void> serve_h2(beast::tcp_stream& down, beast::flat_buffer& buf, uint1
                          const tcp::endpoint& peer, SessionContext& ctx) {
   ctx.stats.h2_connections.fetch_add(1, std::memory_order_relaxed);
   const auto& opts = ctx.opts;
+  {
+    // Our own SETTINGS first: gRPC clients send no request before they have the server's.
+    error_code ec;
+    co_await asio::async_write(down, asio::buffer(kEmptySettings.data(), kEmptySettings.size()), tok(ec));
+    if (ec) co_return;
+  }
   H2FirstRequest first;
   while (true) {
     first = parse_h2_first_request(view(buf), opts.max_header_bytes);
@@ -200,12 +207,26 @@ awaitable<void> serve_h2(beast::tcp_stream& down, beast::flat_buffer& buf, uint1
     opts.on_call(rec);
   }
   // The opening bytes go out unchanged (the HPACK state of both ends must match), so the two Slime-* headers
-  // reach the destination too; they are harmless there. Everything after is relayed as is.
-  error_code ec;
-  set_deadline(up, opts.tunnel_idle_timeout);
-  co_await asio::async_write(up, buf.data(), tok(ec));
-  if (ec) co_return;
+  // reach the destination too; they are harmless there. Only the client's ACK of our SETTINGS is taken out
+  // (it answers promptly; wait for it briefly). Everything after is relayed as is.
+  std::string opening(view(buf));
   buf.consume(buf.size());
+  error_code ec;
+  set_deadline(down, std::chrono::seconds(2));
+  while (true) {
+    auto r = strip_first_settings_ack(opening);
+    if (r != AckStrip::kNeedMore) break;
+    if (opening.size() > opts.max_header_bytes + 128 * 1024) break;
+    size_t n = co_await down.async_read_some(buf.prepare(kChunk), tok(ec));
+    if (ec) break;  // no ACK in time: relay what there is
+    buf.commit(n);
+    opening.append(view(buf));
+    buf.consume(buf.size());
+  }
+  if (ec && ec != beast::error::timeout) co_return;
+  set_deadline(up, opts.tunnel_idle_timeout);
+  co_await asio::async_write(up, asio::buffer(opening), tok(ec));
+  if (ec) co_return;
   co_await tunnel(down, up, opts.tunnel_idle_timeout);
 }
 
@@ -386,7 +407,8 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
         // Interim 1xx responses (other than 101) are passed on; the final response follows.
         while (true) {
           rp_holder.emplace();
-          rp_holder->body_limit(boost::none);
+          // Unlimited: Beast 1.74 compares Content-Length against an empty optional as "too large", so no none.
+          rp_holder->body_limit(std::numeric_limits<std::uint64_t>::max());
           rp_holder->header_limit(static_cast<uint32_t>(std::max<size_t>(opts.max_header_bytes, 256 * 1024)));
           if (req.method() == http::verb::head) rp_holder->skip(true);
           set_deadline(*up, opts.response_timeout);

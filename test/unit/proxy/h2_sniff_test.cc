@@ -121,3 +121,26 @@ TEST(H2Reply, RefusalForGrpcIsATrailersOnlyResponseThenGoaway) {
 
 }  // namespace
 }  // namespace slime::proxy
+
+namespace slime::proxy {
+namespace {
+
+TEST(H2Sniff, StripsOnlyTheFirstSettingsAck) {
+  std::string data(kH2Preface);
+  std::string settings("\0\0\0\x04\0\0\0\0\0", 9), ack("\0\0\0\x04\x01\0\0\0\0", 9);
+  data += settings;  // the client's SETTINGS
+  data += ack + ack;
+  auto before = data.size();
+  EXPECT_EQ(strip_first_settings_ack(data), AckStrip::kStripped);
+  EXPECT_EQ(data.size(), before - 9);
+  EXPECT_EQ(data.substr(kH2Preface.size() + 9), ack);  // the second ACK stays
+  std::string partial(kH2Preface);
+  partial += settings + ack.substr(0, 4);
+  EXPECT_EQ(strip_first_settings_ack(partial), AckStrip::kNeedMore);
+  std::string bad(kH2Preface);
+  bad += std::string("\0\0\x01\x04\x01\0\0\0\0x", 10);  // ACK with a payload
+  EXPECT_EQ(strip_first_settings_ack(bad), AckStrip::kError);
+}
+
+}  // namespace
+}  // namespace slime::proxy

@@ -114,4 +114,22 @@ H2FirstRequest parse_h2_first_request(std::string_view data, size_t max_header_b
   return out;
 }
 
+AckStrip strip_first_settings_ack(std::string& data) {
+  if (data.size() < kH2Preface.size()) return AckStrip::kNeedMore;
+  size_t pos = kH2Preface.size();
+  while (true) {
+    if (data.size() - pos < 9) return AckStrip::kNeedMore;
+    auto b = reinterpret_cast<const uint8_t*>(data.data() + pos);
+    size_t len = (size_t{b[0]} << 16) | (size_t{b[1]} << 8) | b[2];
+    if (len > kMaxFrame) return AckStrip::kError;
+    if (data.size() - pos - 9 < len) return AckStrip::kNeedMore;
+    if (b[3] == kSettings && (b[4] & 0x1)) {
+      if (len != 0) return AckStrip::kError;  // an ACK carries no payload
+      data.erase(pos, 9);
+      return AckStrip::kStripped;
+    }
+    pos += 9 + len;
+  }
+}
+
 }  // namespace slime::proxy

@@ -29,4 +29,14 @@ struct H2FirstRequest {
 // an error for anything that is not a valid opening (oversized frames, a block over `max_header_bytes`).
 H2FirstRequest parse_h2_first_request(std::string_view data, size_t max_header_bytes);
 
+// gRPC clients wait for the server's SETTINGS before sending a request, so the proxy sends an empty
+// SETTINGS of its own right after the preface. The client ACKs it; that ACK must not reach the upstream
+// (which never sent those settings; strict peers treat an unexpected ACK as a protocol error). Removes the
+// first SETTINGS frame with the ACK flag from `data` (which starts with the preface).
+enum class AckStrip { kStripped, kNeedMore, kError };
+AckStrip strip_first_settings_ack(std::string& data);
+
+// The empty SETTINGS frame the proxy sends.
+inline constexpr std::string_view kEmptySettings{"\0\0\0\x04\0\0\0\0\0", 9};
+
 }  // namespace slime::proxy
