@@ -29,8 +29,8 @@ core::Result<tcp::endpoint> parse_listen(const std::string& addr, const char* fl
 
 struct ProxyServer::Impl {
   Impl(const ProxyOptions& opts, ProxyStats& stats)
-      : pool(opts.max_idle_upstream_per_host, opts.idle_timeout),
-        ctx{opts, stats, pool, [this] { return current_mesh(); }},
+      : ctx{opts, stats, pool, [this] { return current_mesh(); }},
+        pool(opts.max_idle_upstream_per_host, opts.idle_timeout),
         sweep_timer(ioc) {}
 
   std::shared_ptr<const MeshIndex> current_mesh() {
@@ -71,14 +71,16 @@ struct ProxyServer::Impl {
     });
   }
 
+  // Order matters for destruction: sessions abandoned at stop() are destroyed with the io_context and still
+  // see ctx (declared before it); the pool's sockets go before the io_context.
+  std::mutex mesh_mu;
+  std::shared_ptr<const MeshIndex> mesh;
+  SessionContext ctx;
   asio::io_context ioc;
   std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
   std::unique_ptr<tcp::acceptor> probe;
   UpstreamPool pool;
-  std::mutex mesh_mu;
-  std::shared_ptr<const MeshIndex> mesh;
-  SessionContext ctx;
   asio::steady_timer sweep_timer;
 };
 
@@ -146,6 +148,7 @@ void ProxyServer::stop() {
     if (impl_->probe) impl_->probe->close(ignored);
     impl_->sweep_timer.cancel();
   });
+  impl_->ctx.closing = true;
   impl_->work.reset();
   // Open connections are not waited for: stopping the context abandons them (their sockets close).
   impl_->ioc.stop();

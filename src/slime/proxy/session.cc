@@ -232,78 +232,99 @@ awaitable<void> serve_h2(beast::tcp_stream& down, beast::flat_buffer& buf, uint1
 
 // --- HTTP/1.1 --------------------------------------------------------------------------------------------
 
-// Streams a message body from `in` to `out` through a fixed buffer, after writing the header with `sr`.
-// Returns which side failed: 0 none, 1 input, 2 output.
+// Relays one message (head + body) from `in` to `out` through a fixed buffer. Body bytes are passed on as
+// soon as they arrive (read_some), and the head goes out together with the first body bytes when they are
+// already there: a small message costs one write. Returns which side failed: 0 none, 1 input, 2 output.
 template <bool isRequest>
 awaitable<int> relay_message(http::parser<isRequest, http::buffer_body>& p, beast::tcp_stream& in,
-                             beast::flat_buffer& inbuf, beast::tcp_stream& out, std::chrono::milliseconds idle,
-                             std::chrono::milliseconds first_byte) {
+                             beast::flat_buffer& inbuf, beast::tcp_stream& out, std::chrono::milliseconds idle) {
   std::array<char, kChunk> chunk;
   auto& body = p.get().body();
-  body.data = nullptr;
-  body.size = 0;
-  body.more = !p.is_done();
   http::serializer<isRequest, http::buffer_body> sr{p.get()};
   error_code ec;
-  set_deadline(out, idle);
-  co_await http::async_write_header(out, sr, tok(ec));
-  if (ec) co_return 2;
-  bool first = true;
-  while (!p.is_done()) {
-    body.data = chunk.data();
-    body.size = chunk.size();
-    set_deadline(in, first ? first_byte : idle);
-    first = false;
-    co_await http::async_read(in, inbuf, p, tok(ec));
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) co_return 1;
-    body.size = chunk.size() - body.size;
-    body.data = chunk.data();
-    body.more = !p.is_done();
+  do {
+    if (!p.is_done()) {
+      body.data = chunk.data();
+      body.size = chunk.size();
+      set_deadline(in, idle);
+      co_await http::async_read_some(in, inbuf, p, tok(ec));
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) co_return 1;
+      body.size = chunk.size() - body.size;
+      // No bytes: a null buffer. A non-null empty one would be serialized as an empty chunk, i.e. a second
+      // last-chunk on a chunked message.
+      body.data = body.size ? chunk.data() : nullptr;
+      body.more = !p.is_done();
+      if (body.size == 0 && body.more) continue;  // only framing (chunk headers) was read
+    } else {
+      body.data = nullptr;
+      body.size = 0;
+      body.more = false;
+    }
     set_deadline(out, idle);
     co_await http::async_write(out, sr, tok(ec));
     if (ec == http::error::need_buffer) ec = {};
     if (ec) co_return 2;
-  }
-  if (!sr.is_done()) {
-    body.data = nullptr;
-    body.size = 0;
-    body.more = false;
-    set_deadline(out, idle);
-    co_await http::async_write(out, sr, tok(ec));
-    if (ec == http::error::need_buffer) ec = {};
-    if (ec) co_return 2;
-  }
+  } while (!sr.is_done());
   co_return 0;
 }
 
-// Takes a pooled connection (re-homed on this session's strand) or dials a new one.
-awaitable<error_code> open_upstream(std::optional<beast::tcp_stream>& up, bool& reused, const std::string& key,
-                                    const Destination& dest, SessionContext& ctx) {
+// The upstream connection a session holds: kept while consecutive requests go to the same destination,
+// given back to the shared pool when the destination changes or the session ends.
+struct HeldUpstream {
+  SessionContext& ctx;
+  std::optional<beast::tcp_stream> stream;
+  std::string key;
+  bool reusable = false;  // the last response ended cleanly on a keep-alive connection
+
+  explicit HeldUpstream(SessionContext& c) : ctx(c) {}
+  ~HeldUpstream() { release(); }
+  void release() {
+    if (stream && reusable && !ctx.closing) {
+      stream->expires_never();
+      ctx.pool.give_back(key, stream->release_socket());
+    }
+    stream.reset();
+    reusable = false;
+  }
+};
+
+// Uses the held connection when it goes to `key` and is still open, else a pooled one (re-homed on this
+// session's strand), else dials.
+awaitable<error_code> open_upstream(HeldUpstream& up, bool& reused, const std::string& key, const Destination& dest,
+                                    SessionContext& ctx) {
   auto exec = co_await asio::this_coro::executor;
-  up.reset();
   reused = false;
+  if (up.stream && up.reusable && up.key == key && idle_socket_usable(up.stream->socket())) {
+    up.reusable = false;
+    reused = true;
+    ctx.stats.pooled_reuses.fetch_add(1, std::memory_order_relaxed);
+    co_return error_code{};
+  }
+  up.release();
+  up.key = key;
   if (auto pooled = ctx.pool.take(key)) {
     error_code ec;
     auto protocol = pooled->local_endpoint(ec).protocol();
     if (!ec) {
       auto fd = pooled->release(ec);
       if (!ec) {
-        up.emplace(tcp::socket(exec, protocol, fd));
+        up.stream.emplace(tcp::socket(exec, protocol, fd));
         reused = true;
         ctx.stats.pooled_reuses.fetch_add(1, std::memory_order_relaxed);
         co_return error_code{};
       }
     }
   }
-  up.emplace(exec);
-  co_return co_await connect(*up, dest, ctx.opts.connect_timeout);
+  up.stream.emplace(exec);
+  co_return co_await connect(*up.stream, dest, ctx.opts.connect_timeout);
 }
 
 awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, uint16_t listen_port,
                             const tcp::endpoint& peer, SessionContext& ctx) {
   const auto& opts = ctx.opts;
-  std::optional<beast::tcp_stream> up;
+  HeldUpstream held(ctx);
+  auto& up = held.stream;
   beast::flat_buffer upbuf;
   bool first_request = true;
   while (true) {
@@ -390,12 +411,12 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
     for (int attempt = 0;; ++attempt) {
       bool reused = false;
       upbuf.consume(upbuf.size());
-      up_ec = co_await open_upstream(up, reused, key, dest, ctx);
+      up_ec = co_await open_upstream(held, reused, key, dest, ctx);
       if (up_ec) {
         stage = "connect";
         break;
       }
-      int failed = co_await relay_message<true>(p, down, buf, *up, opts.body_idle_timeout, opts.body_idle_timeout);
+      int failed = co_await relay_message<true>(p, down, buf, *up, opts.body_idle_timeout);
       if (failed == 1) {
         client_failed = true;
         break;
@@ -440,8 +461,8 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
       auto [status, why] = upstream_failure(dest, up_ec, stage);
       spdlog::info("proxy: {}", why);
       bool keep = client_keep_alive && p.is_done();
+      held.release();
       if (!co_await send_error(down, status, why, version, keep) || !keep) co_return;
-      up.reset();
       continue;
     }
 
@@ -462,15 +483,10 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
       co_await tunnel(down, *up, opts.tunnel_idle_timeout);
       co_return;
     }
-    int failed =
-        co_await relay_message<false>(res_parser, *up, upbuf, down, opts.body_idle_timeout, opts.body_idle_timeout);
+    int failed = co_await relay_message<false>(res_parser, *up, upbuf, down, opts.body_idle_timeout);
     if (failed) co_return;  // either side went away mid-body: the client sees a truncated response
-    bool upstream_reusable = res.keep_alive() && !res_parser.need_eof() && upbuf.size() == 0;
-    if (upstream_reusable) {
-      up->expires_never();
-      ctx.pool.give_back(key, up->release_socket());
-    }
-    up.reset();
+    held.reusable = res.keep_alive() && !res_parser.need_eof() && upbuf.size() == 0;
+    if (!held.reusable) held.release();
     if (!client_keep_alive || !res.keep_alive() || res_parser.need_eof()) {
       error_code ignored;
       down.socket().shutdown(tcp::socket::shutdown_send, ignored);

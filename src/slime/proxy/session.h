@@ -22,6 +22,7 @@ struct SessionContext {
   UpstreamPool& pool;
   std::function<std::shared_ptr<const MeshIndex>()> mesh;
   std::atomic<uint64_t> pick{0};  // round robin over endpoints of headless Services
+  std::atomic<bool> closing{false};  // set at stop: abandoned sessions must not touch the pool any more
 };
 
 awaitable<void> serve_proxy_connection(tcp::socket socket, uint16_t listen_port, SessionContext& ctx);

@@ -3,17 +3,11 @@
 #include <sys/socket.h>
 
 namespace slime::proxy {
-namespace {
-
-// An idle HTTP/1.1 connection must have nothing to read: EOF means the upstream closed it, data means it
-// sent something unsolicited. Either way it cannot carry a new request.
-bool still_usable(tcp::socket& s) {
+bool idle_socket_usable(tcp::socket& s) {
   char c;
   ssize_t n = ::recv(s.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
   return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
 }
-
-}  // namespace
 
 std::optional<tcp::socket> UpstreamPool::take(const std::string& key) {
   std::lock_guard lock(mu_);
@@ -25,7 +19,7 @@ std::optional<tcp::socket> UpstreamPool::take(const std::string& key) {
     Idle entry = std::move(q.back());  // most recently used first: the likeliest to be alive
     q.pop_back();
     --count_;
-    if (now - entry.since < idle_timeout_ && still_usable(entry.socket)) {
+    if (now - entry.since < idle_timeout_ && idle_socket_usable(entry.socket)) {
       if (q.empty()) idle_.erase(it);
       return std::move(entry.socket);
     }

@@ -13,6 +13,10 @@
 
 namespace slime::proxy {
 
+// An idle HTTP/1.1 connection must have nothing to read: EOF means the upstream closed it, data means it
+// sent something unsolicited. Either way it cannot carry a new request. One non-blocking peek.
+bool idle_socket_usable(tcp::socket& s);
+
 class UpstreamPool {
  public:
   UpstreamPool(size_t max_idle_per_host, std::chrono::milliseconds idle_timeout)
