@@ -23,6 +23,12 @@ size_t append_body(char* data, size_t size, size_t n, void* out) {
   return size * n;
 }
 
+// A string member, or "" when absent or not a string (Json::value() would throw on a wrong type).
+std::string string_member(const Json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
 // A sample value as the API sends it ("1.5", "NaN", "+Inf") -> a JSON number, or the string if not finite.
 Json sample_value(const Json& v) {
   if (!v.is_string()) return v;
@@ -38,14 +44,14 @@ Json sample_value(const Json& v) {
 core::Result<Json> parse_query_response(std::string_view body) {
   Json doc = Json::parse(body.begin(), body.end(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return core::fail("Prometheus answered with something that is not JSON");
-  if (doc.value("status", "") != "success") {
-    std::string type = doc.value("errorType", "");
-    std::string error = doc.value("error", "");
+  if (string_member(doc, "status") != "success") {
+    std::string type = string_member(doc, "errorType");
+    std::string error = string_member(doc, "error");
     return core::fail("Prometheus query failed: " + (type.empty() ? "" : type + ": ") + error);
   }
   auto data = doc.find("data");
   if (data == doc.end() || !data->is_object()) return core::fail("Prometheus answer has no data");
-  std::string type = data->value("resultType", "");
+  std::string type = string_member(*data, "resultType");
   auto result = data->find("result");
   if (result == data->end()) return core::fail("Prometheus answer has no data.result");
   Json out = Json::array();
@@ -54,7 +60,9 @@ core::Result<Json> parse_query_response(std::string_view body) {
     for (const Json& s : *result) {
       if (!s.is_object() || !s.contains("value") || !s["value"].is_array() || s["value"].size() != 2)
         return core::fail("malformed sample in data.result");
-      out.push_back({{"metric", s.value("metric", Json::object())}, {"value", sample_value(s["value"][1])}});
+      auto metric = s.find("metric");
+      out.push_back({{"metric", metric != s.end() && metric->is_object() ? *metric : Json::object()},
+                     {"value", sample_value(s["value"][1])}});
     }
   } else if (type == "scalar") {
     if (!result->is_array() || result->size() != 2) return core::fail("malformed scalar in data.result");

@@ -54,3 +54,17 @@ TEST(MetricCache, SetReportsChanges) {
 
 }  // namespace
 }  // namespace slime::metric
+
+namespace slime::metric {
+namespace {
+
+TEST(PrometheusResponse, WrongTypesAreErrorsNotExceptions) {
+  EXPECT_FALSE(parse_query_response(R"({"status":1})"));
+  EXPECT_FALSE(parse_query_response(R"({"status":"success","data":{"resultType":7,"result":[]}})"));
+  auto r = parse_query_response(R"({"status":"success","data":{"resultType":"vector","result":[{"metric":"x","value":[1,"2"]}]}})");
+  ASSERT_TRUE(r);
+  EXPECT_EQ((*r)[0]["metric"], core::Json::object());
+}
+
+}  // namespace
+}  // namespace slime::metric

@@ -244,6 +244,7 @@ core::Result<ParsedConfig> parse_config(const core::ModuleConfig& module) {
   add_unknown(r, warnings);
 
   // Derived values.
+  c.render_global_sidecar = c.global_sidecar.enable && module.general.is_object() && !module.general.empty();
   if (c.white_namespace_list) c.white_list = split_list(*c.white_namespace_list);
   if (c.black_namespace_list) c.black_list = split_list(*c.black_namespace_list);
   if (!c.fence_label_key_alias.empty()) {

@@ -86,6 +86,10 @@ struct FenceConfig {
   std::string prometheus_address;
   std::map<std::string, std::string> prometheus_queries;  // handler name -> PromQL
 
+  // The original's chart renders nothing for an empty `general`; neither do we (a default-configured module,
+  // e.g. `slime render` without --config, must not invent a global sidecar).
+  bool render_global_sidecar = false;
+
   bool namespace_mode() const { return global_sidecar_mode == "namespace"; }
   // The namespace the cluster-mode global sidecar lives in.
   std::string cluster_gs_ns() const {

@@ -73,7 +73,7 @@ class LazyloadModule final : public core::Module {
       for (const auto& [ns, value] : workload_groups(config_, ctx.objects))
         out.push_back(key_of(kWorkloadKeyPrefix, ns, workload_fence_name(config_, value)));
     }
-    if (config_.global_sidecar.enable) out.emplace_back(kGlobalSidecarKey);
+    if (config_.render_global_sidecar) out.emplace_back(kGlobalSidecarKey);
     return out;
   }
 
@@ -97,7 +97,7 @@ class LazyloadModule final : public core::Module {
         if ((f->ns() == ns && f->name() == name) || depends_on_namespace_or_labels(*f, ns))
           out.push_back(key_of(kFenceKeyPrefix, f->ns(), f->name()));
       }
-      if (config_.global_sidecar.enable) out.emplace_back(kGlobalSidecarKey);
+      if (config_.render_global_sidecar) out.emplace_back(kGlobalSidecarKey);
     } else if (gk == kNamespaceGk) {
       if (config_.auto_fence) {
         for (const auto* s : ctx.objects.list(kServiceGk, name)) out.push_back(key_of(kAutoFenceKeyPrefix, name, s->name()));
@@ -120,7 +120,7 @@ class LazyloadModule final : public core::Module {
         }
       }
     } else if (gk == kServiceEntryGk) {
-      if (config_.global_sidecar.enable && config_.auto_port) out.emplace_back(kGlobalSidecarKey);
+      if (config_.render_global_sidecar && config_.auto_port) out.emplace_back(kGlobalSidecarKey);
     }
     return out;
   }
@@ -197,7 +197,7 @@ class LazyloadModule final : public core::Module {
 
   ModuleOutput reconcile_global_sidecar(const RenderContext& ctx) const {
     ModuleOutput out;
-    if (!config_.global_sidecar.enable) return out;
+    if (!config_.render_global_sidecar) return out;
     auto ports = gs_service_ports(wormhole_ports(config_, ctx.objects), config_.global_sidecar.port, out.problems);
     for (auto& p : out.problems) p.field = core::join_path("lazyload general", p.field);
     out.objects = render_global_sidecar(config_, ports);

@@ -53,7 +53,6 @@ core::Result<LimiterConfig> parse_limiter_config(const core::ModuleConfig& confi
     auto ns = cr.string("namespace");
     if (!name) return std::unexpected(name.error());
     if (!ns) return std::unexpected(ns.error());
-    c.rls_configmap_set = true;
     c.rls_configmap_name = *name;
     c.rls_configmap_namespace = *ns;
     for (auto& e : cr.unknown_fields()) warnings.push_back(std::move(e));
@@ -73,14 +72,14 @@ core::Result<LimiterConfig> parse_limiter_config(const core::ModuleConfig& confi
   if (c.global_enabled() && !c.rls_configmap_valid()) {
     core::Error e;
     e.field = "general.rlsConfigMap";
-    e.message = "global rate limiting is enabled but rlsConfigMap {name, namespace} is not set: the RLS ConfigMap is not "
-                "maintained (set disableGlobalRateLimit: true for local limiting only)";
+    e.message = "global rate limiting is enabled but rlsConfigMap has an empty name or namespace: the RLS ConfigMap is "
+                "not maintained (set disableGlobalRateLimit: true for local limiting only)";
     warnings.push_back(std::move(e));
   }
   if (c.global_enabled() && c.rls_cluster().empty()) {
     core::Error e;
     e.field = "general.rls";
-    e.message = "global rate limiting is enabled but rls {service, port} is not set: the ratelimit filter gets no cluster";
+    e.message = "global rate limiting is enabled but rls has an empty service or port 0: the ratelimit filter is not inserted";
     warnings.push_back(std::move(e));
   }
 

@@ -16,12 +16,13 @@ struct LimiterConfig {
   bool disable_insert_local_rate_limit = false;
   bool disable_insert_global_rate_limit = false;
   bool enable_ratelimit_placeholder_in_route = false;
-  std::string rls_configmap_name;
-  std::string rls_configmap_namespace;
-  bool rls_configmap_set = false;
+  // Without rlsConfigMap / rls the names of the original's install/rls.yaml are used (the original
+  // crashed without rlsConfigMap and inserted a filter with an empty cluster without rls).
+  std::string rls_configmap_name = "rate-limit-config";
+  std::string rls_configmap_namespace = "istio-system";
   std::string domain = "slime";
-  std::string rls_service;
-  int64_t rls_port = 0;
+  std::string rls_service = "rate-limit.istio-system.svc.cluster.local";
+  int64_t rls_port = 18081;
   std::string proxy_version;
   // Envoy filter names before Istio 1.9 (the original's ENVOY_FILTER_NAME_LEGACY environment variable).
   bool legacy_filter_names = false;

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <map>
 
+#include "slime/modules/limiter/json_build.h"
+
 namespace slime::limiter {
 namespace {
 
@@ -39,16 +41,17 @@ std::vector<Keyed> group_by_route(const std::vector<const WrappedDescriptor*>& d
   return groups;
 }
 
-Json with_proxy(Json match, const LimiterConfig& config) {
-  if (!config.proxy_version.empty()) match["proxy"] = {{"proxyVersion", config.proxy_version}};
-  return match;
+Json with_proxy(JsonObject match, const LimiterConfig& config) {
+  if (!config.proxy_version.empty()) match.set("proxy", object().set("proxyVersion", config.proxy_version));
+  return match.take();
 }
 
 Json route_match(const RouteConfig& rc, const LimiterConfig& config) {
-  Json vhost = Json::object();
-  if (!rc.vhost.empty()) vhost["name"] = rc.vhost;
-  if (!rc.route.empty()) vhost["route"] = {{"name", rc.route}};
-  return with_proxy({{"context", rc.context}, {"routeConfiguration", {{"vhost", vhost}}}}, config);
+  JsonObject vhost;
+  if (!rc.vhost.empty()) vhost.set("name", rc.vhost);
+  if (!rc.route.empty()) vhost.set("route", object().set("name", rc.route));
+  return with_proxy(object().set("context", rc.context).set("routeConfiguration", object().set("vhost", std::move(vhost))),
+                    config);
 }
 
 const char* apply_to(const RouteConfig& rc) { return rc.route.empty() ? "VIRTUAL_HOST" : "HTTP_ROUTE"; }
@@ -56,13 +59,23 @@ const char* apply_to(const RouteConfig& rc) { return rc.route.empty() ? "VIRTUAL
 Json filter_match(const std::string& context, const LimiterConfig& config) {
   const char* hcm = config.legacy_filter_names ? "envoy.http_connection_manager" : "envoy.filters.network.http_connection_manager";
   const char* router = config.legacy_filter_names ? "envoy.router" : "envoy.filters.http.router";
-  return with_proxy({{"context", context},
-                     {"listener", {{"filterChain", {{"filter", {{"name", hcm}, {"subFilter", {{"name", router}}}}}}}}}},
-                    config);
+  return with_proxy(
+      object().set("context", context).set(
+          "listener",
+          object().set("filterChain",
+                       object().set("filter", object().set("name", hcm).set("subFilter", object().set("name", router))))),
+      config);
 }
 
 Json typed_struct(const char* type_url, Json value) {
-  return {{"@type", kTypedStruct}, {"type_url", type_url}, {"value", std::move(value)}};
+  return object().set("@type", kTypedStruct).set("type_url", type_url).set("value", std::move(value));
+}
+
+Json patch(const char* apply, Json match, const char* operation, Json value) {
+  return object()
+      .set("applyTo", apply)
+      .set("match", std::move(match))
+      .set("patch", object().set("operation", operation).set("value", std::move(value)));
 }
 
 struct Kinds {
@@ -89,10 +102,13 @@ Kinds classify(const WrappedDescriptor& d) {
   return k;
 }
 
+Json regex(const std::string& r) { return object().set("google_re2", Json::object()).set("regex", r); }
+
 Json header_matcher(const Matcher& m) {
-  Json h = {{"name", m.name}};
+  Json h(Json::value_t::object);
+  h["name"] = m.name;
   if (m.invert_match) h["invert_match"] = true;
-  if (!m.regex_match.empty()) h["safe_regex_match"] = {{"google_re2", Json::object()}, {"regex", m.regex_match}};
+  if (!m.regex_match.empty()) h["safe_regex_match"] = regex(m.regex_match);
   else if (!m.exact_match.empty()) h["exact_match"] = m.exact_match;
   else if (!m.prefix_match.empty()) h["prefix_match"] = m.prefix_match;
   else if (!m.suffix_match.empty()) h["suffix_match"] = m.suffix_match;
@@ -103,11 +119,11 @@ Json header_matcher(const Matcher& m) {
 
 Json query_matcher(const Matcher& m) {
   Json s = Json::object();
-  if (!m.regex_match.empty()) s["safe_regex"] = {{"google_re2", Json::object()}, {"regex", m.regex_match}};
+  if (!m.regex_match.empty()) s["safe_regex"] = regex(m.regex_match);
   else if (!m.exact_match.empty()) s["exact"] = m.exact_match;
   else if (!m.prefix_match.empty()) s["prefix"] = m.prefix_match;
   else if (!m.suffix_match.empty()) s["suffix"] = m.suffix_match;
-  return {{"name", m.name}, {"string_match", s}};
+  return object().set("name", m.name).set("string_match", std::move(s));
 }
 
 std::string request_header_key(const WrappedDescriptor& d, std::string_view ns, std::string_view name, uint32_t id) {
@@ -115,47 +131,55 @@ std::string request_header_key(const WrappedDescriptor& d, std::string_view ns, 
   return "RequestHeader[" + std::string(name) + "." + std::string(ns) + "]-Id[" + std::to_string(id) + "]";
 }
 
+Json generic_key(const std::string& value) {
+  return object().set("generic_key", object().set("descriptor_value", value));
+}
+
 // The route actions of one descriptor (§3.3); the entries of §3.4/§3.5 follow the same order.
 Json actions(const WrappedDescriptor& d, const std::string& value, const std::string& header_key) {
   Json out = Json::array();
   if (!d.custom_key.empty()) return out;  // the user brings their own action
   if (d.match.empty()) {
-    out.push_back({{"generic_key", {{"descriptor_value", value}}}});
+    out.push_back(generic_key(value));
     return out;
   }
   Kinds k = classify(d);
   if (k.separate) {
-    out.push_back({{"generic_key", {{"descriptor_value", value}}}});
-    out.push_back({{"request_headers", {{"header_name", k.separate->name}, {"descriptor_key", header_key}}}});
+    out.push_back(generic_key(value));
+    out.push_back(object().set("request_headers",
+                               object().set("header_name", k.separate->name).set("descriptor_key", header_key)));
     return out;
   }
   if (!k.query.empty()) {
     Json params = Json::array();
     for (auto* m : k.query) params.push_back(query_matcher(*m));
-    out.push_back({{"query_parameter_value_match", {{"descriptor_value", value}, {"query_parameters", params}}}});
+    out.push_back(object().set("query_parameter_value_match",
+                               object().set("descriptor_value", value).set("query_parameters", std::move(params))));
   }
   if (!k.header.empty()) {
     Json headers = Json::array();
     for (auto* m : k.header) headers.push_back(header_matcher(*m));
-    out.push_back({{"header_value_match", {{"descriptor_value", value}, {"headers", headers}}}});
+    out.push_back(object().set("header_value_match",
+                               object().set("descriptor_value", value).set("headers", std::move(headers))));
   }
   bool generic = false;
   if (!k.ip.empty()) {
     if (d.action.global()) {
-      out.push_back({{"generic_key", {{"descriptor_value", value}}}});
+      out.push_back(generic_key(value));
       generic = true;
     }
-    out.push_back({{"remote_address", Json::object()}});
+    out.push_back(object().set("remote_address", Json::object()));
   }
   if (!k.body.empty()) {
     // Stock Envoy form: json_to_metadata puts the field into dynamic metadata, a metadata action reads it.
-    if (!generic) out.push_back({{"generic_key", {{"descriptor_value", value}}}});
+    if (!generic) out.push_back(generic_key(value));
     for (auto* m : k.body)
-      out.push_back({{"metadata",
-                      {{"descriptor_key", "body_match"},
-                       {"metadata_key", {{"key", kBodyMetadataNamespace}, {"path", Json::array({{{"key", m->name}}})}}},
-                       {"source", "DYNAMIC"},
-                       {"skip_if_absent", true}}}});
+      out.push_back(object().set(
+          "metadata", object()
+                          .set("descriptor_key", "body_match")
+                          .set("metadata_key", object().set("key", kBodyMetadataNamespace).set("path", array(object().set("key", m->name))))
+                          .set("source", "DYNAMIC")
+                          .set("skip_if_absent", true)));
   }
   return out;
 }
@@ -163,7 +187,7 @@ Json actions(const WrappedDescriptor& d, const std::string& value, const std::st
 // Local descriptor entries (§3.4), in the order of actions().
 Json local_entries(const WrappedDescriptor& d, const std::string& value) {
   Json out = Json::array();
-  auto entry = [&](const std::string& k, const std::string& v) { out.push_back({{"key", k}, {"value", v}}); };
+  auto entry = [&](const std::string& k, const std::string& v) { out.push_back(object().set("key", k).set("value", v)); };
   if (!d.custom_key.empty()) {
     entry(d.custom_key, d.custom_value);
     return out;
@@ -183,8 +207,12 @@ Json local_entries(const WrappedDescriptor& d, const std::string& value) {
   return out;
 }
 
-Json token_bucket(uint64_t quota, const Duration& interval) {
-  return {{"maxTokens", quota}, {"tokensPerFill", quota}, {"fillInterval", duration_string(interval)}};
+Json token_bucket(uint64_t quota, std::string interval) {
+  return object().set("maxTokens", quota).set("tokensPerFill", quota).set("fillInterval", std::move(interval));
+}
+
+Json runtime_percent(const char* key) {
+  return object().set("runtimeKey", key).set("defaultValue", object().set("numerator", 100));
 }
 
 std::vector<std::string> contexts_of(const std::vector<Keyed>& groups) {
@@ -256,13 +284,12 @@ Json envoy_filter_spec(const Evaluation& ev, const EvaluatedSet& set, const Limi
     Json rate_limits = Json::array();
     for (auto [d, id] : g.descriptors) {
       Json a = actions(*d, value_of(id), header_key_of(*d, id));
-      if (!a.empty()) rate_limits.push_back({{"actions", std::move(a)}});
+      if (!a.empty()) rate_limits.push_back(object().set("actions", std::move(a)));
     }
     if (rate_limits.empty()) continue;
-    Json value = g.key.route.empty() ? Json{{"rate_limits", rate_limits}} : Json{{"route", {{"rate_limits", rate_limits}}}};
-    patches.push_back({{"applyTo", apply_to(g.key)},
-                       {"match", route_match(g.key, config)},
-                       {"patch", {{"operation", "MERGE"}, {"value", std::move(value)}}}});
+    Json value = g.key.route.empty() ? Json(object().set("rate_limits", std::move(rate_limits)))
+                                     : Json(object().set("route", object().set("rate_limits", std::move(rate_limits))));
+    patches.push_back(patch(apply_to(g.key), route_match(g.key, config), "MERGE", std::move(value)));
   }
   // JsonBodyMatch: lift the body fields into dynamic metadata, first in the chain so that either
   // rate-limit filter sees them.
@@ -274,16 +301,14 @@ Json envoy_filter_spec(const Evaluation& ev, const EvaluatedSet& set, const Limi
           fields.push_back(m.name);
     Json rules = Json::array();
     for (const auto& f : fields)
-      rules.push_back({{"selectors", Json::array({{{"key", f}}})},
-                       {"on_present", {{"metadata_namespace", kBodyMetadataNamespace}, {"key", f}, {"type", "STRING"}}}});
+      rules.push_back(object()
+                          .set("selectors", array(object().set("key", f)))
+                          .set("on_present", object().set("metadata_namespace", kBodyMetadataNamespace).set("key", f).set("type", "STRING")));
     for (const auto& context : contexts_of(group_by_route(body, body_ids, ev.spec.gateway)))
-      patches.push_back({{"applyTo", "HTTP_FILTER"},
-                         {"match", filter_match(context, config)},
-                         {"patch",
-                          {{"operation", "INSERT_FIRST"},
-                           {"value",
-                            {{"name", kJsonToMetadataFilter},
-                             {"typed_config", typed_struct(kJsonToMetadataType, {{"request_rules", {{"rules", rules}}}})}}}}}});
+      patches.push_back(patch("HTTP_FILTER", filter_match(context, config), "INSERT_FIRST",
+                              object()
+                                  .set("name", kJsonToMetadataFilter)
+                                  .set("typed_config", typed_struct(kJsonToMetadataType, object().set("request_rules", object().set("rules", rules))))));
   }
   // 2. Global: the ratelimit filter and the optional per-route placeholders.
   if (config.global_enabled() && !global.empty()) {
@@ -297,27 +322,25 @@ Json envoy_filter_spec(const Evaluation& ev, const EvaluatedSet& set, const Limi
         e.message = "strategy global needs the module's rls {service, port}; the ratelimit filter is not inserted";
         problems.push_back(std::move(e));
       } else {
-        Json value = {{"domain", config.domain},
-                      {"rate_limit_service",
-                       {{"grpcService", {{"envoyGrpc", {{"clusterName", cluster}}}}}, {"transportApiVersion", "V3"}}}};
-        for (const auto& context : contexts_of(groups))
-          patches.push_back({{"applyTo", "HTTP_FILTER"},
-                             {"match", filter_match(context, config)},
-                             {"patch",
-                              {{"operation", "INSERT_BEFORE"},
-                               {"value", {{"name", kGlobalFilter}, {"typed_config", typed_struct(kRateLimitType, value)}}}}}});
+        for (const auto& context : contexts_of(groups)) {
+          Json value = object().set("domain", config.domain).set(
+              "rate_limit_service",
+              object()
+                  .set("grpcService", object().set("envoyGrpc", object().set("clusterName", cluster)))
+                  .set("transportApiVersion", "V3"));
+          patches.push_back(patch("HTTP_FILTER", filter_match(context, config), "INSERT_BEFORE",
+                                  object().set("name", kGlobalFilter).set("typed_config", typed_struct(kRateLimitType, std::move(value)))));
+        }
       }
     }
     if (config.enable_ratelimit_placeholder_in_route) {
       for (const auto& g : groups) {
-        Json placeholder = {{"@type", "type.googleapis.com/envoy.config.route.v3.FilterConfig"},
-                            {"config", {{"@type", "type.googleapis.com/google.protobuf.Empty"}, {"value", Json::object()}}},
-                            {"is_optional", true}};
-        patches.push_back({{"applyTo", apply_to(g.key)},
-                           {"match", route_match(g.key, config)},
-                           {"patch",
-                            {{"operation", "MERGE"},
-                             {"value", {{"typed_per_filter_config", {{kGlobalFilter, std::move(placeholder)}}}}}}}});
+        Json placeholder = object()
+                               .set("@type", "type.googleapis.com/envoy.config.route.v3.FilterConfig")
+                               .set("config", object().set("@type", "type.googleapis.com/google.protobuf.Empty").set("value", Json::object()))
+                               .set("is_optional", true);
+        patches.push_back(patch(apply_to(g.key), route_match(g.key, config), "MERGE",
+                                object().set("typed_per_filter_config", object().set(kGlobalFilter, std::move(placeholder)))));
       }
     }
   }
@@ -326,42 +349,39 @@ Json envoy_filter_spec(const Evaluation& ev, const EvaluatedSet& set, const Limi
     auto groups = group_by_route(local, local_ids, ev.spec.gateway);
     if (!config.disable_insert_local_rate_limit)
       for (const auto& context : contexts_of(groups))
-        patches.push_back({{"applyTo", "HTTP_FILTER"},
-                           {"match", filter_match(context, config)},
-                           {"patch",
-                            {{"operation", "INSERT_BEFORE"},
-                             {"value",
-                              {{"name", kLocalFilter},
-                               {"typed_config", typed_struct(kLocalRateLimitType, {{"statPrefix", "http_local_rate_limiter"}})}}}}}});
+        patches.push_back(patch("HTTP_FILTER", filter_match(context, config), "INSERT_BEFORE",
+                                object().set("name", kLocalFilter).set("typed_config",
+                                    typed_struct(kLocalRateLimitType, object().set("statPrefix", "http_local_rate_limiter")))));
     for (const auto& g : groups) {
       Json descriptors = Json::array();
       Json headers = Json::array();
       for (auto [d, id] : g.descriptors) {
-        descriptors.push_back({{"entries", local_entries(*d, value_of(id))},
-                               {"tokenBucket", token_bucket(d->quota, *d->action.fill_interval)}});
+        descriptors.push_back(object()
+                                  .set("entries", local_entries(*d, value_of(id)))
+                                  .set("tokenBucket", token_bucket(d->quota, duration_string(*d->action.fill_interval))));
         for (const auto& h : d->action.headers_to_add)
-          headers.push_back({{"header", {{"key", h.key}, {"value", h.value}}}, {"append", true}});
+          headers.push_back(object().set("header", object().set("key", h.key).set("value", h.value)).set("append", true));
       }
-      Json value = {{"statPrefix", "http_local_rate_limiter"},
-                    {"tokenBucket", {{"maxTokens", 100000}, {"tokensPerFill", 100000}, {"fillInterval", "1s"}}},
-                    {"filterEnabled", {{"runtimeKey", "local_rate_limit_enabled"}, {"defaultValue", {{"numerator", 100}}}}},
-                    {"filterEnforced", {{"runtimeKey", "local_rate_limit_enforced"}, {"defaultValue", {{"numerator", 100}}}}},
-                    {"descriptors", std::move(descriptors)}};
-      if (!headers.empty()) value["responseHeadersToAdd"] = std::move(headers);
-      patches.push_back({{"applyTo", apply_to(g.key)},
-                         {"match", route_match(g.key, config)},
-                         {"patch",
-                          {{"operation", "MERGE"},
-                           {"value", {{"typed_per_filter_config", {{kLocalFilter, typed_struct(kLocalRateLimitType, value)}}}}}}}});
+      JsonObject value;
+      value.set("statPrefix", "http_local_rate_limiter")
+          .set("tokenBucket", token_bucket(100000, "1s"))
+          .set("filterEnabled", runtime_percent("local_rate_limit_enabled"))
+          .set("filterEnforced", runtime_percent("local_rate_limit_enforced"))
+          .set("descriptors", std::move(descriptors));
+      if (!headers.empty()) value.set("responseHeadersToAdd", std::move(headers));
+      patches.push_back(patch(apply_to(g.key), route_match(g.key, config), "MERGE",
+                              object().set("typed_per_filter_config",
+                                           object().set(kLocalFilter, typed_struct(kLocalRateLimitType, value.take())))));
     }
   }
-  Json spec = {{"configPatches", std::move(patches)}};
+  JsonObject spec;
+  spec.set("configPatches", std::move(patches));
   if (!set.selector.empty()) {
     Json labels = Json::object();
     for (const auto& [k, v] : set.selector) labels[k] = v;
-    spec["workloadSelector"] = {{"labels", std::move(labels)}};
+    spec.set("workloadSelector", object().set("labels", std::move(labels)));
   }
-  return spec;
+  return spec.take();
 }
 
 }  // namespace slime::limiter

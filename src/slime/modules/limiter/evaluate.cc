@@ -132,7 +132,8 @@ std::vector<core::MetricRequest> limiter_metric_requests(const core::RenderConte
   return out;
 }
 
-Evaluation evaluate_limiter(const core::RenderContext& ctx, const core::Object& limiter, const LimiterConfig& config) {
+Evaluation evaluate_limiter(const core::RenderContext& ctx, const core::Object& limiter, const LimiterConfig& config,
+                            bool global_only) {
   Evaluation ev;
   ev.name = limiter.name();
   ev.ns = limiter.ns();
@@ -141,6 +142,9 @@ Evaluation evaluate_limiter(const core::RenderContext& ctx, const core::Object& 
   ParsedLimiter parsed = parse_smart_limiter(limiter);
   ev.spec = std::move(parsed.spec);
   ev.problems = std::move(parsed.problems);
+  if (global_only)
+    for (auto& [set, descriptors] : ev.spec.sets)
+      std::erase_if(descriptors, [](const Descriptor& d) { return !d.action.global(); });
   auto workload = resolve_workload(ctx.objects, limiter, ev.spec, config);
   if (!workload) {
     core::Error e = std::move(workload.error());

@@ -30,7 +30,9 @@ struct Evaluation {
   std::vector<core::Error> problems;
 };
 
-Evaluation evaluate_limiter(const core::RenderContext& ctx, const core::Object& limiter, const LimiterConfig& config);
+// `global_only` evaluates only strategy-global descriptors (what the RLS ConfigMap needs).
+Evaluation evaluate_limiter(const core::RenderContext& ctx, const core::Object& limiter, const LimiterConfig& config,
+                            bool global_only = false);
 
 // The metric queries evaluate_limiter would read.
 std::vector<core::MetricRequest> limiter_metric_requests(const core::RenderContext& ctx, const core::Object& limiter,

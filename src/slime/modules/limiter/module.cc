@@ -11,6 +11,7 @@
 #include "slime/modules/limiter/evaluate.h"
 #include "slime/modules/limiter/rls_config.h"
 #include "slime/modules/limiter/status.h"
+#include "slime/modules/limiter/workload.h"
 
 namespace slime::limiter {
 namespace {
@@ -90,16 +91,33 @@ class LimiterModule final : public core::Module {
       const Json& owners = changed.owner_references();
       if (owners.is_array())
         for (const Json& o : owners)
-          if (o.is_object() && o.value("kind", "") == kKind && o.value("name", "").size())
-            out.push_back(limiter_key(changed.ns(), o.value("name", "")));
+          if (o.is_object() && o.contains("kind") && o["kind"] == kKind && o.contains("name") && o["name"].is_string())
+            out.push_back(limiter_key(changed.ns(), o["name"].get<std::string>()));
       return out;
     } else if (gk == kConfigMap) {
       if (maintains_configmap() && changed.ns() == config_.rls_configmap_namespace &&
           changed.name() == config_.rls_configmap_name)
         out.push_back(kRlsKey);
       return out;
+    } else if (gk == GroupKind{"networking.istio.io", "DestinationRule"}) {
+      // Subsets of the host's limiter (a rule in the root namespace may name a host anywhere), and of the
+      // limiters of its namespace (spec.host ones).
+      limiters_in(changed.ns());
+      const Json& spec = changed.spec();
+      if (spec.is_object() && spec.contains("host") && spec["host"].is_string()) {
+        std::string host = unity_host(spec["host"].get<std::string>(), changed.ns());
+        constexpr std::string_view kSuffix = ".svc.cluster.local";
+        if (host.ends_with(kSuffix)) {
+          std::string_view svc(host.data(), host.size() - kSuffix.size());
+          auto dot = svc.rfind('.');
+          if (dot != std::string_view::npos && svc.substr(dot + 1) != changed.ns()) {
+            std::string key = limiter_key(svc.substr(dot + 1), svc.substr(0, dot));
+            if (limiter_for_key(ctx.objects, key)) out.push_back(key);
+          }
+        }
+      }
     } else {
-      // Services, Pods, Endpoints, DestinationRules, ServiceEntries: pod counts, selectors and subsets of
+      // Services, Pods, Endpoints, ServiceEntries: pod counts, selectors and subsets of
       // the limiters of that namespace (and of the root namespace, whose limiters may select pods anywhere).
       limiters_in(changed.ns());
       if (changed.ns() != config_.istio_namespace) limiters_in(config_.istio_namespace);
@@ -187,8 +205,7 @@ class LimiterModule final : public core::Module {
     bool generated = false;
     for (const Object* l : ctx.objects.list(kSmartLimiter)) {
       if (!config_.rev_in_scope(l->label("istio.io/rev"))) continue;
-      if (!has_global_descriptor(parse_smart_limiter(*l).spec)) continue;
-      Evaluation ev = evaluate_limiter(ctx, *l, config_);  // its problems are reported by its own key
+      Evaluation ev = evaluate_limiter(ctx, *l, config_, true);  // its problems are reported by its own key
       for (auto& d : rls_descriptors(ev)) {
         descriptors.push_back(std::move(d));
         generated = true;

@@ -33,10 +33,26 @@ Json chain(const std::vector<std::pair<std::string, std::optional<std::string>>>
   return inner;
 }
 
+// Strings that certainly read back as themselves when written plain: the common case (generated values,
+// keys, units), decided without running the YAML emitter.
+bool plainly_safe(const std::string& s) {
+  if (s.empty() || !((s[0] >= 'a' && s[0] <= 'z') || (s[0] >= 'A' && s[0] <= 'Z') || s[0] == '_')) return false;
+  for (char c : s)
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' ||
+          c == '[' || c == ']' || c == '/'))
+      return false;
+  std::string lower;
+  for (char c : s) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+  for (const char* word : {"true", "false", "null", "yes", "no", "on", "off", "y", "n", "nan", "inf"})
+    if (lower == word) return false;
+  return true;
+}
+
 // Plain YAML scalars when they read back as the same string, else a double-quoted (JSON) string.
 std::string scalar(const Json& v) {
   if (!v.is_string()) return v.dump();
   const auto& s = v.get_ref<const std::string&>();
+  if (plainly_safe(s)) return s;
   std::string plain = core::to_yaml(Json{{"k", s}});  // "k: <scalar>\n"
   plain = plain.substr(3, plain.size() - 4);
   if (plain.find('\n') == std::string::npos) return plain;

@@ -11,6 +11,7 @@ using core::Labels;
 
 const GroupKind kService{"", "Service"};
 const GroupKind kPod{"", "Pod"};
+const GroupKind kEndpoints{"", "Endpoints"};
 const GroupKind kDestinationRule{"networking.istio.io", "DestinationRule"};
 const GroupKind kServiceEntry{"networking.istio.io", "ServiceEntry"};
 
@@ -40,11 +41,55 @@ bool running(const core::Object& pod) {
   return phase && phase->is_string() && phase->get_ref<const std::string&>() == "Running" && (!deleting || deleting->is_null());
 }
 
-std::vector<const core::Object*> ready_pods(const core::Snapshot& snapshot, std::string_view ns, const Labels& selector) {
-  std::vector<const core::Object*> out;
+// True when the JSON label map holds every key/value of `subset` (no copy of the labels).
+bool json_labels_contain(const Json* labels, const Labels& subset) {
+  if (subset.empty()) return true;
+  if (!labels || !labels->is_object()) return false;
+  for (const auto& [k, v] : subset) {
+    auto it = labels->find(k);
+    if (it == labels->end() || !it->is_string() || it->get_ref<const std::string&>() != v) return false;
+  }
+  return true;
+}
+
+struct PodRef {
+  std::string name;
+  const Json* labels = nullptr;  // null when the endpoint names no Pod we have
+};
+
+std::vector<PodRef> ready_pods(const core::Snapshot& snapshot, std::string_view ns, const Labels& selector) {
+  std::vector<PodRef> out;
   if (selector.empty()) return out;  // an empty selector names no workload here, not every pod
   for (const core::Object* pod : snapshot.list(kPod, ns))
-    if (running(*pod) && core::labels_contain(pod->labels(), selector)) out.push_back(pod);
+    if (const Json* labels = at(pod->json(), {"metadata", "labels"}); json_labels_contain(labels, selector) && running(*pod))
+      out.push_back({pod->name(), labels});
+  return out;
+}
+
+// The ready addresses of the Service's Endpoints (what Kubernetes itself counts as ready pods): one
+// lookup instead of a scan of every pod of the namespace.
+std::vector<PodRef> endpoint_pods(const core::Snapshot& snapshot, const core::Object& endpoints) {
+  std::vector<PodRef> out;
+  const Json* subsets = at(endpoints.json(), {"subsets"});
+  if (!subsets || !subsets->is_array()) return out;
+  for (const Json& subset : *subsets) {
+    const Json* addresses = at(subset, {"addresses"});
+    if (!addresses || !addresses->is_array()) continue;
+    for (const Json& address : *addresses) {
+      const Json* kind = at(address, {"targetRef", "kind"});
+      const Json* name = at(address, {"targetRef", "name"});
+      const Json* ns = at(address, {"targetRef", "namespace"});
+      PodRef ref;
+      if (kind && kind->is_string() && kind->get_ref<const std::string&>() == "Pod" && name && name->is_string()) {
+        ref.name = name->get<std::string>();
+        std::string pod_ns = ns && ns->is_string() ? ns->get<std::string>() : endpoints.ns();
+        if (const core::Object* pod = snapshot.get({kPod, pod_ns, ref.name})) ref.labels = at(pod->json(), {"metadata", "labels"});
+      } else if (const Json* ip = at(address, {"ip"}); ip && ip->is_string()) {
+        ref.name = ip->get<std::string>();
+      }
+      if (std::none_of(out.begin(), out.end(), [&](const PodRef& p) { return p.name == ref.name; })) out.push_back(std::move(ref));
+    }
+  }
   return out;
 }
 
@@ -73,7 +118,7 @@ core::Result<Workload> resolve_workload(const core::Snapshot& snapshot, const co
   const std::string ns = limiter.ns();
   const std::string name = limiter.name();
   w.host = spec.host.empty() ? name + "." + ns + ".svc.cluster.local" : unity_host(spec.host, ns);
-  std::vector<const core::Object*> pods;
+  std::vector<PodRef> pods;
   size_t service_entry_endpoints = 0;
   bool subsets_apply = !spec.gateway;
 
@@ -105,7 +150,8 @@ core::Result<Workload> resolve_workload(const core::Snapshot& snapshot, const co
                         "metadata.name");
     w.selector = string_map(at(svc->spec(), {"selector"}));
     if (w.selector.empty()) return core::fail("Service " + ns + "/" + name + " has no selector", "metadata.name");
-    pods = ready_pods(snapshot, ns, w.selector);
+    const core::Object* endpoints = snapshot.get({kEndpoints, ns, name});
+    pods = endpoints ? endpoint_pods(snapshot, *endpoints) : ready_pods(snapshot, ns, w.selector);
   }
 
   if (subsets_apply) {
@@ -129,8 +175,8 @@ core::Result<Workload> resolve_workload(const core::Snapshot& snapshot, const co
   }
   w.sets.push_back({kBaseSet, {}, {}});
   for (auto& set : w.sets) {
-    for (const core::Object* pod : pods)
-      if (set.labels.empty() || core::labels_contain(pod->labels(), set.labels)) set.pods.push_back(pod->name());
+    for (const PodRef& pod : pods)
+      if (set.labels.empty() || json_labels_contain(pod.labels, set.labels)) set.pods.push_back(pod.name);
     std::sort(set.pods.begin(), set.pods.end());
     set.count = set.pods.size();
   }

@@ -148,3 +148,38 @@ TEST(RlsConfig, TextLayoutAndOwners) {
 
 }  // namespace
 }  // namespace slime::limiter
+
+namespace slime::limiter {
+namespace {
+
+TEST_F(LimiterModule, DestinationRuleInTheRootNamespaceReachesItsHostsLimiter) {
+  core::Object dr("networking.istio.io/v1beta1", "DestinationRule", "istio-system", "reviews");
+  dr.json()["spec"] = {{"host", "reviews.default.svc.cluster.local"}};
+  auto c = ctx();
+  EXPECT_EQ(module_->keys_for(c, dr), (std::vector<std::string>{"SmartLimiter/default/reviews", "ratelimit-config"}));
+}
+
+}  // namespace
+}  // namespace slime::limiter
+
+namespace slime::limiter {
+namespace {
+
+TEST_F(LimiterModule, OddForeignRlsEntriesAreKeptVerbatim) {
+  core::Object cm("v1", "ConfigMap", "istio-system", "rl");
+  cm.json()["data"]["config.yaml"] = "domain: x\ndescriptors: [1, {key: a, descriptors: [2, null], value: {x: 1}}]\n";
+  store_.put(cm);
+  auto c = ctx();
+  core::ModuleOutput out;
+  ASSERT_NO_THROW(out = module_->reconcile(c, "ratelimit-config"));
+  ASSERT_EQ(out.objects.size(), 1u);
+  auto text = out.objects[0].json()["data"]["config.yaml"].get<std::string>();
+  auto parsed = core::parse_yaml(text);
+  ASSERT_TRUE(parsed) << text;
+  EXPECT_EQ((*parsed)["domain"], "slime");
+  EXPECT_EQ((*parsed)["descriptors"].size(), 2u) << text;
+  EXPECT_TRUE(out.problems.empty());
+}
+
+}  // namespace
+}  // namespace slime::limiter
