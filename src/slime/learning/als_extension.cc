@@ -17,14 +17,16 @@ std::string als_address(const std::string& flag, const lazyload::FenceConfig& co
   return port.empty() ? std::string(":8082") : port;
 }
 
-Extension als_extension(std::string addr, lazyload::FenceConfig config) {
+Extension als_extension(std::string addr, lazyload::FenceConfig config, std::function<void(uint16_t)> on_listening) {
   auto shared = std::make_shared<const lazyload::FenceConfig>(std::move(config));
-  return [addr = std::move(addr), config = std::move(shared)](store::Cluster& cluster) -> core::Result<StopFn> {
+  return [addr = std::move(addr), config = std::move(shared),
+          on_listening = std::move(on_listening)](store::Cluster& cluster) -> core::Result<StopFn> {
     auto loop = std::make_shared<LearningLoop>(cluster, config);
     auto server = std::make_shared<metric::AccessLogServer>(
         [loop](metric::AccessLogBatch&& batch) { loop->on_batch(std::move(batch)); });
     if (auto r = server->start(addr); !r) return std::unexpected(r.error());
     spdlog::info("access-log service listening addr={} port={}", addr, server->port());
+    if (on_listening) on_listening(server->port());
     return StopFn([server, loop] { server->stop(); });
   };
 }

@@ -17,6 +17,8 @@ using Extension = std::function<core::Result<StopFn>(store::Cluster&)>;
 std::string als_address(const std::string& flag, const lazyload::FenceConfig& config);
 
 // Starts the access-log server on `addr` with a LearningLoop over the cluster; the returned function stops it.
-Extension als_extension(std::string addr, lazyload::FenceConfig config);
+// `on_listening` (optional) gets the bound port, for an address with port 0.
+Extension als_extension(std::string addr, lazyload::FenceConfig config,
+                        std::function<void(uint16_t)> on_listening = {});
 
 }  // namespace slime::learning

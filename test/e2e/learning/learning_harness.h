@@ -30,18 +30,6 @@ namespace slime::learning {
 
 inline constexpr const char* kCallerIp = "127.0.0.2";
 
-inline uint16_t free_port() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
 class LearningHarness {
  public:
   explicit LearningHarness(int destinations) : destinations_(destinations) {
@@ -81,11 +69,12 @@ class LearningHarness {
       }
     }
     if (!fence) return fail("no lazyload module in this build");
-    als_port_ = free_port();
     runtime::ServiceOptions svc;
     svc.state_dir = dir_;
     svc.admin_addr = "";
-    svc.extensions.push_back(als_extension("127.0.0.1:" + std::to_string(als_port_), std::move(*fence)));
+    // Port 0: the service reports the port it bound (no window for another listener to take it).
+    svc.extensions.push_back(
+        als_extension("127.0.0.1:0", std::move(*fence), [this](uint16_t port) { als_port_ = port; }));
     // Runs after the access-log service started: once cluster_ is set, calls can be learned.
     svc.extensions.push_back([this](store::Cluster& c) -> core::Result<StopFn> {
       cluster_ = &c;
@@ -93,8 +82,12 @@ class LearningHarness {
     });
     controller_ = std::thread([this, svc, mods] { exit_code_ = runtime::run_service(svc, mods, stop_); });
 
+    // Ready when the controller runs its extensions (it leads): the access-log service is listening and
+    // cluster_ is set.
+    for (int i = 0; i < 1000 && !cluster_.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!cluster_.load()) return fail("controller did not start (exit code " + std::to_string(exit_code_.load()) + ")");
     reporter_ = std::make_unique<metric::AccessLogReporter>(
-        metric::AccessLogReporter::Options{.target = "127.0.0.1:" + std::to_string(als_port_)});
+        metric::AccessLogReporter::Options{.target = "127.0.0.1:" + std::to_string(als_port_.load())});
     proxy::ProxyOptions opts;
     opts.listen = {"127.0.0.1:0"};
     opts.on_call = [r = reporter_.get()](const proxy::CallRecord& c) {
@@ -105,9 +98,6 @@ class LearningHarness {
         dir_, [p = proxy_.get()](std::shared_ptr<const proxy::MeshIndex> m) { p->set_mesh(std::move(m)); });
     if (auto r = mesh_source_->start(); !r) return fail(r.error().str());
     if (auto r = proxy_->start(); !r) return fail(r.error().str());
-    // Ready when the controller runs its extensions (it leads) and the caller's Sidecar is rendered.
-    for (int i = 0; i < 1000 && !cluster_.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    if (!cluster_.load()) return fail("controller did not start (exit code " + std::to_string(exit_code_.load()) + ")");
     return true;
   }
 
@@ -173,7 +163,7 @@ class LearningHarness {
   std::atomic<int> exit_code_{-1};
   std::atomic<store::Cluster*> cluster_{nullptr};
   std::thread controller_;
-  uint16_t als_port_ = 0;
+  std::atomic<uint16_t> als_port_{0};
   std::unique_ptr<metric::AccessLogReporter> reporter_;
   std::unique_ptr<proxy::ProxyServer> proxy_;
   std::unique_ptr<proxy::ManifestMeshSource> mesh_source_;
