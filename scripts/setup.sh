@@ -9,6 +9,8 @@ packages=(
   # libraries (see ARCHITECTURE.md "Dependencies")
   libyaml-cpp-dev nlohmann-json3-dev libboost1.74-dev libcurl4-openssl-dev libssl-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  # HPACK for the proxy's h2c routing (reads the first request's headers; the stream is then relayed)
+  libnghttp2-dev
   libre2-dev libspdlog-dev libfmt-dev libcli11-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev

@@ -10,6 +10,8 @@
 
 #include "commands.h"
 #include "config_file.h"
+#include "slime/learning/als_extension.h"
+#include "slime/modules/lazyload/config.h"
 #include "slime/modules/registry.h"
 #include "slime/runtime/service.h"
 
@@ -21,6 +23,7 @@ struct RunArgs {
   std::string config;
   std::string log_level;
   std::string leader_elect;  // "", "on", "off": empty follows global.misc.enableLeaderElection
+  std::string als_addr;      // "", "off" or host:port: empty follows global.misc.logSourcePort
   double lease_s = 15, renew_s = 10, retry_s = 2;
 };
 
@@ -89,6 +92,16 @@ int run_run(RunArgs args) {
   if (svc.watch_namespace.empty()) svc.watch_namespace = env_or("WATCH_NAMESPACE", "");
   svc.debug_config = core::Json::array();
   for (auto& c : instances->configs) svc.debug_config.push_back(c.raw);
+  // Lazyload learning from access logs: serve the access-log service, feed batches straight into ingestion.
+  for (size_t i = 0; i < instances->configs.size(); ++i) {
+    const auto& mc = instances->configs[i];
+    if (mc.effective_kind() != "lazyload" || !mc.enable) continue;
+    auto fence = lazyload::parse_config(mc);
+    if (!fence) continue;  // the module itself reports its configuration errors
+    auto addr = learning::als_address(args.als_addr, fence->config);
+    if (!addr.empty()) svc.extensions.push_back(learning::als_extension(addr, std::move(fence->config)));
+    break;
+  }
   return runtime::run_service(svc, mods, stop);
 }
 
@@ -104,6 +117,9 @@ void add_run_command(CLI::App& app, Runner& run) {
   dir->excludes(kc);
   cmd->add_option("--context", args->svc.context, "kubeconfig context (default: current-context)");
   cmd->add_option("--config", args->config, "Module configuration: a module entry, {module: [...]} or a SlimeBoot");
+  cmd->add_option("--als-addr", args->als_addr,
+                  "Envoy access-log service address for lazyload learning (default: global.misc.logSourcePort, "
+                  "':8082'; 'off' disables)");
   cmd->add_option("--admin-addr", args->svc.admin_addr, "Admin HTTP address (health, readiness, metrics, debug)")
       ->capture_default_str();
   cmd->add_option("--namespace", args->svc.watch_namespace, "Only watch this namespace (default: all; env WATCH_NAMESPACE)");

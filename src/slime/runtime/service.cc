@@ -135,7 +135,21 @@ int run_service(const ServiceOptions& opts, const std::vector<core::Module*>& mo
   else manager.set_leading(true);
 
   bool swept = false;
+  bool extensions_started = false;
+  std::vector<std::function<void()>> stop_extensions;
   while (!stop && !lost) {
+    if (!extensions_started && manager.leading()) {
+      extensions_started = true;
+      for (const auto& ext : opts.extensions) {
+        auto started = ext(*cluster);
+        if (!started) {
+          spdlog::error("start failed: {}", started.error().str());
+          lost = true;  // leaves the loop and exits 1
+          break;
+        }
+        stop_extensions.push_back(std::move(*started));
+      }
+    }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
     // Once the first full pass is done, everything still owned has been rendered again.
     if (!swept && manager.leading() && manager.idle()) {
@@ -144,6 +158,7 @@ int run_service(const ServiceOptions& opts, const std::vector<core::Module*>& mo
     }
   }
   spdlog::info("shutting down reason={}", lost ? "leadership lost" : "signal");
+  for (auto& stop_ext : stop_extensions) stop_ext();
   if (elector) elector->stop();  // releases the lease first: a standby takes over at once
   manager.stop();
   admin.stop();

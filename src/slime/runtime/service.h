@@ -4,12 +4,14 @@
 // stop or until leadership is lost (then the process exits so the Deployment restarts it as a
 // clean standby, as the original does).
 #include <atomic>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "slime/core/module.h"
 #include "slime/runtime/leader_election.h"
+#include "slime/store/cluster.h"
 
 namespace slime::runtime {
 
@@ -25,6 +27,11 @@ struct ServiceOptions {
   bool leader_elect = false;
   LeaderElectionOptions election;
   core::Json debug_config = core::Json::object();  // shown on /debug/config
+  // Extra parts that run beside the controllers while this replica leads (e.g. the access-log service
+  // feeding lazyload). Each starts once leadership is acquired and returns its stop function; a start
+  // error ends the process like any start-up failure.
+  using Extension = std::function<core::Result<std::function<void()>>(store::Cluster&)>;
+  std::vector<Extension> extensions;
 };
 
 // Returns the process exit status: 0 after a requested stop, 1 on a start-up failure or lost leadership.

@@ -1,0 +1,166 @@
+// slime proxy: the global-sidecar fallback proxy (spec §6.6), optionally reporting each forwarded call to
+// an access-log service (the controller's learning input) so lazy loading learns without Envoy logs.
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+#include <thread>
+
+#include "commands.h"
+#include "slime/kube/client.h"
+#include "slime/kube/cluster_config.h"
+#include "slime/metric/accesslog/accesslog_reporter.h"
+#include "slime/proxy/cluster_mesh_source.h"
+#include "slime/proxy/mesh_source.h"
+#include "slime/proxy/server.h"
+#include "slime/runtime/kube_cluster.h"
+
+namespace slime::cli {
+namespace {
+
+struct ProxyArgs {
+  proxy::ProxyOptions opts;
+  std::vector<std::string> listen;
+  std::string state_dir;
+  std::string kubeconfig, context;
+  std::string report;
+  std::string log_level;
+  bool wormhole_port_priority = false;
+  double connect_timeout_s = 10, header_timeout_s = 30, idle_timeout_s = 90, response_timeout_s = 0;
+};
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? std::string(v) : std::string();
+}
+
+std::chrono::milliseconds ms(double seconds) { return std::chrono::milliseconds(static_cast<long>(seconds * 1000)); }
+
+int run_proxy(ProxyArgs& args) {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+
+  std::string level = args.log_level.empty() ? env("LOG_LEVEL") : args.log_level;
+  if (!level.empty()) spdlog::set_level(spdlog::level::from_str(level));
+
+  auto& opts = args.opts;
+  if (!args.listen.empty()) opts.listen = args.listen;
+  // The original's environment, where a flag was not given.
+  if (opts.probe_addr.empty() && !env("PROBE_PORT").empty()) opts.probe_addr = "0.0.0.0:" + env("PROBE_PORT");
+  opts.rules.wormhole_port_priority = args.wormhole_port_priority || env("WORMHOLE_PORT_PRIOR_TO_HOST_PORT") == "true";
+  opts.connect_timeout = ms(args.connect_timeout_s);
+  opts.header_timeout = ms(args.header_timeout_s);
+  opts.idle_timeout = ms(args.idle_timeout_s);
+  opts.response_timeout = ms(args.response_timeout_s);
+
+  std::unique_ptr<metric::AccessLogReporter> reporter;
+  if (!args.report.empty()) {
+    reporter = std::make_unique<metric::AccessLogReporter>(metric::AccessLogReporter::Options{.target = args.report});
+    opts.on_call = [r = reporter.get()](const proxy::CallRecord& c) {
+      r->report(metric::ReportedCall{c.source_ip, c.source_port, c.listen_port, c.authority, c.path, c.status});
+    };
+  }
+
+  proxy::ProxyServer server(opts);
+  std::unique_ptr<proxy::ManifestMeshSource> mesh_source;
+  std::unique_ptr<kube::Client> kube_client;
+  std::unique_ptr<runtime::KubeCluster> kube_cluster;
+  std::unique_ptr<proxy::ClusterMeshSource> cluster_source;
+  auto set_mesh = [&server](std::shared_ptr<const proxy::MeshIndex> m) { server.set_mesh(std::move(m)); };
+  bool in_cluster = args.kubeconfig.empty() && args.state_dir.empty() && !env("KUBERNETES_SERVICE_HOST").empty() &&
+                    env("DISABLE_SVC_CONTROLLER") != "true";
+  if (!args.state_dir.empty()) {
+    mesh_source = std::make_unique<proxy::ManifestMeshSource>(args.state_dir, set_mesh);
+    if (auto r = mesh_source->start(); !r) {
+      std::cerr << "error: " << r.error().str() << '\n';
+      return 2;
+    }
+  } else if (!args.kubeconfig.empty() || in_cluster) {
+    // The original's Service informer over all namespaces; Endpoints too, for pod-IP destinations.
+    auto cfg = in_cluster ? kube::in_cluster_config() : kube::load_kubeconfig(args.kubeconfig, args.context);
+    if (!cfg) {
+      std::cerr << "error: cannot configure the Kubernetes client: " << cfg.error().str() << '\n';
+      return 2;
+    }
+    kube_client = std::make_unique<kube::Client>(*cfg);
+    kube_cluster = std::make_unique<runtime::KubeCluster>(*kube_client);
+    cluster_source = std::make_unique<proxy::ClusterMeshSource>(*kube_cluster, set_mesh);
+    if (auto r = cluster_source->start(std::chrono::seconds(60)); !r) {
+      std::cerr << "error: " << r.error().str() << '\n';
+      return 1;
+    }
+  } else {
+    spdlog::warn("proxy: no service list (--state-dir, --kubeconfig): forwarding to any destination, as the original did");
+  }
+  if (auto r = server.start(); !r) {
+    std::cerr << "error: " << r.error().str() << '\n';
+    return 1;
+  }
+  for (size_t i = 0; i < opts.listen.size(); ++i)
+    spdlog::info("proxy: listening addr={} port={}", opts.listen[i], server.ports()[i]);
+  if (server.probe_port()) spdlog::info("proxy: probe listening port={}", server.probe_port());
+  if (reporter) spdlog::info("proxy: reporting calls to access-log service target={}", args.report);
+
+  int sig = 0;
+  sigwait(&set, &sig);
+  spdlog::info("proxy: shutting down");
+  server.stop();
+  if (mesh_source) mesh_source->stop();
+  if (cluster_source) cluster_source->stop();
+  if (reporter) reporter->flush(std::chrono::seconds(2));
+  return 0;
+}
+
+}  // namespace
+
+void add_proxy_command(CLI::App& app, Runner& run) {
+  auto args = std::make_shared<ProxyArgs>();
+  auto* cmd = app.add_subcommand("proxy", "Run the global-sidecar proxy: the fallback hop that forwards calls to "
+                                          "services a caller's Sidecar does not know yet");
+  cmd->add_option("--listen", args->listen, "Listen address host:port (repeatable; default 0.0.0.0:80)");
+  cmd->add_option("--probe-addr", args->opts.probe_addr,
+                  "Health probe address: 200 on every path (default: 0.0.0.0:$PROBE_PORT when set)");
+  auto* dir = cmd->add_option("--state-dir", args->state_dir,
+                              "Manifest directory whose Services/Endpoints are the only allowed destinations");
+  auto* kc = cmd->add_option("--kubeconfig", args->kubeconfig,
+                             "kubeconfig of the cluster whose Services/Endpoints are the allowed destinations "
+                             "(in a pod: in-cluster unless DISABLE_SVC_CONTROLLER=true)");
+  cmd->add_option("--context", args->context, "kubeconfig context (default: current-context)");
+  dir->excludes(kc);
+  cmd->add_option("--report", args->report,
+                  "Access-log service host:port to report each forwarded call to (the controller's --als-addr)");
+  cmd->add_flag("--trust-forwarded-for", args->opts.trust_forwarded_for,
+                "Report the first X-Forwarded-For hop as the caller instead of the peer address");
+  cmd->add_flag("--wormhole-port-priority", args->wormhole_port_priority,
+                "Dial the listener's port instead of the Host's (env WORMHOLE_PORT_PRIOR_TO_HOST_PORT=true)");
+  cmd->add_option("--threads", args->opts.threads, "I/O threads")->capture_default_str()->check(CLI::Range(1, 64));
+  cmd->add_option("--max-header-bytes", args->opts.max_header_bytes, "Largest request head accepted (431 beyond)")
+      ->capture_default_str();
+  cmd->add_option("--max-body-bytes", args->opts.max_body_bytes, "Largest request body accepted (413 beyond)")
+      ->capture_default_str();
+  cmd->add_option("--max-connections", args->opts.max_connections, "Open downstream connections at most")
+      ->capture_default_str();
+  cmd->add_option("--max-idle-per-host", args->opts.max_idle_upstream_per_host,
+                  "Idle upstream connections kept per destination")
+      ->capture_default_str();
+  cmd->add_option("--connect-timeout", args->connect_timeout_s, "Seconds to connect upstream (504 beyond)")
+      ->capture_default_str();
+  cmd->add_option("--header-timeout", args->header_timeout_s, "Seconds for a client to send a request head")
+      ->capture_default_str();
+  cmd->add_option("--idle-timeout", args->idle_timeout_s, "Seconds an idle keep-alive connection is kept")
+      ->capture_default_str();
+  cmd->add_option("--response-timeout", args->response_timeout_s,
+                  "Seconds to wait for a response head (0: no limit, as the original)")
+      ->capture_default_str();
+  cmd->add_option("--log-level", args->log_level, "trace, debug, info, warn, error (default: $LOG_LEVEL or info)");
+  cmd->callback([&run, args] { run = [args] { return run_proxy(*args); }; });
+}
+
+}  // namespace slime::cli

@@ -1,0 +1,76 @@
+#pragma once
+// Feeds access-log events into lazyload's pure ingestion (spec §5.10) the moment they arrive, and writes
+// the resulting ServiceFence statuses through the cluster. The fence status change then reaches the
+// lazyload controller like any other change and the caller's Sidecar is re-rendered: no 10 s tick.
+//
+// Batches are folded one at a time (ingestion reads a status and writes the next one). What this loop
+// wrote is laid over the store while the store does not show it, so a batch that arrives before a
+// Kubernetes watch has echoed the previous write does not drop what that write added; and for a few
+// seconds after each write, dependencies that another status writer put back to an older map (the fence
+// reconcile writes whole statuses from its own snapshot) are written again.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <thread>
+#include <vector>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <mutex>
+
+#include "slime/core/gvk.h"
+#include "slime/core/json.h"
+#include "slime/metric/accesslog/accesslog_event.h"
+#include "slime/modules/lazyload/config.h"
+#include "slime/modules/lazyload/ingest.h"
+#include "slime/store/cluster.h"
+
+namespace slime::learning {
+
+class LearningLoop {
+ public:
+  LearningLoop(store::Cluster& cluster, std::shared_ptr<const lazyload::FenceConfig> config);
+  ~LearningLoop();
+  LearningLoop(const LearningLoop&) = delete;
+  LearningLoop& operator=(const LearningLoop&) = delete;
+
+  // Thread-safe; called by the access-log service for every batch.
+  void on_batch(metric::AccessLogBatch&& batch);
+
+  struct Stats {
+    std::atomic<uint64_t> batches{0}, events{0}, recorded{0}, status_writes{0}, write_errors{0}, repairs{0};
+  };
+  const Stats& stats() const { return stats_; }
+
+ private:
+  struct Write {
+    core::Object target;
+    core::Json status;
+  };
+  void apply(std::vector<Write>& writes);
+  // Re-applies learned dependencies another status writer dropped (checked every 20 ms for a few seconds
+  // after each write): the fence reconcile writes whole statuses computed from its own snapshot.
+  void repair();
+  void rebuild_index_if_needed(const core::Snapshot& snapshot, const std::vector<lazyload::AccessEvent>& events);
+
+  store::Cluster& cluster_;
+  std::shared_ptr<const lazyload::FenceConfig> config_;  // shared: FenceConfig is move-only
+  std::mutex mu_;
+  // The source index (pod IP -> Services / workload fence) costs a pass over Endpoints and Pods: it is
+  // rebuilt when a batch names a caller it does not know (a new pod; at most every 100 ms) and every 5 s.
+  std::optional<lazyload::SourceIndex> index_;
+  std::chrono::steady_clock::time_point index_built_{};
+  struct Written {
+    core::Json learned;  // the learned part of the status we last wrote
+    std::chrono::steady_clock::time_point at;
+  };
+  std::map<core::ObjectKey, Written> written_;
+  Stats stats_;
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;
+  std::thread repair_thread_;
+};
+
+}  // namespace slime::learning

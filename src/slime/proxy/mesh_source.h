@@ -1,0 +1,40 @@
+#pragma once
+// Keeps the proxy's mesh index up to date from a manifest directory (the same files `slime run
+// --state-dir` reads): Services and Endpoints are re-read when a file changes.
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "slime/core/error.h"
+#include "slime/proxy/routing/mesh_index.h"
+
+namespace slime::proxy {
+
+class ManifestMeshSource {
+ public:
+  using Sink = std::function<void(std::shared_ptr<const MeshIndex>)>;
+  ManifestMeshSource(std::string dir, Sink sink, std::chrono::milliseconds poll = std::chrono::seconds(2));
+  ~ManifestMeshSource();
+
+  // Loads once (an unreadable directory is an error), then watches in the background.
+  core::Result<void> start();
+  void stop();
+
+ private:
+  bool reload_if_changed();
+
+  std::string dir_;
+  Sink sink_;
+  std::chrono::milliseconds poll_;
+  std::string signature_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace slime::proxy

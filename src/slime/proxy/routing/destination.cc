@@ -1,0 +1,177 @@
+#include "slime/proxy/routing/destination.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+#include <charconv>
+
+namespace slime::proxy {
+
+HostPort split_host_port(std::string_view a) {
+  HostPort out;
+  if (!a.empty() && a.front() == '[') {
+    auto close = a.find(']');
+    if (close != std::string_view::npos) {
+      out.host = a.substr(1, close - 1);
+      if (close + 1 < a.size() && a[close + 1] == ':') {
+        out.port = a.substr(close + 2);
+        out.has_port = true;
+      }
+      return out;
+    }
+  }
+  auto colon = a.rfind(':');
+  if (colon == std::string_view::npos) {
+    out.host = a;
+    return out;
+  }
+  out.host = a.substr(0, colon);
+  out.port = a.substr(colon + 1);
+  out.has_port = true;
+  return out;
+}
+
+std::optional<uint16_t> parse_port(std::string_view s) {
+  unsigned v = 0;
+  auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (ec != std::errc() || p != s.data() + s.size() || s.empty() || v == 0 || v > 65535) return std::nullopt;
+  return static_cast<uint16_t>(v);
+}
+
+bool is_ip_literal(std::string_view host) {
+  std::string h(host);
+  unsigned char buf[16];
+  return inet_pton(AF_INET, h.c_str(), buf) == 1 || inet_pton(AF_INET6, h.c_str(), buf) == 1;
+}
+
+namespace {
+
+bool is_self_ip(std::string_view ip, const DestinationRules& rules) {
+  if (ip == "0.0.0.0" || ip == "::" || ip == "::1" || ip.starts_with("127.")) return true;
+  return std::ranges::find(rules.own_ips, ip) != rules.own_ips.end();
+}
+
+bool is_loop(std::string_view ip, uint16_t port, const DestinationRules& rules) {
+  return is_self_ip(ip, rules) && std::ranges::find(rules.own_ports, port) != rules.own_ports.end();
+}
+
+ResolveResult refuse(int status, std::string reason) { return {std::nullopt, Refusal{status, std::move(reason)}}; }
+
+// Port of the endpoint that serves Service port `port` (matched by port name, as kube-proxy does).
+uint16_t endpoint_port(const ServiceEntry& svc, const ServiceEntry::Endpoint& ep, uint16_t port) {
+  std::string name;
+  bool found = false;
+  for (const auto& p : svc.ports)
+    if (p.port == port) {
+      name = p.name;
+      found = true;
+      break;
+    }
+  if (found) {
+    if (auto it = ep.ports.find(name); it != ep.ports.end()) return it->second;
+    if (ep.ports.size() == 1) return ep.ports.begin()->second;
+  }
+  return port;
+}
+
+}  // namespace
+
+ResolveResult resolve_destination(const RequestFacts& req, const DestinationRules& rules, const MeshIndex* mesh,
+                                  uint64_t pick) {
+  if (req.method == "CONNECT") return refuse(405, "CONNECT is not supported: this proxy only forwards mesh HTTP calls");
+  if (req.host.empty()) return refuse(400, "missing Host header");
+
+  Destination d;
+  std::string_view host_header = req.host;
+  // Absolute-form ("GET http://h/p") is only accepted for the Host it names itself; anything else would make
+  // this an open forward proxy.
+  if (!req.target.empty() && req.target.front() != '/' && req.target != "*") {
+    auto scheme_end = req.target.find("://");
+    if (scheme_end == std::string_view::npos) return refuse(400, "invalid request-target");
+    auto rest = req.target.substr(scheme_end + 3);
+    auto slash = rest.find('/');
+    auto authority = rest.substr(0, slash);
+    auto strip = [](std::string_view a) { return split_host_port(a).host; };
+    std::string lhs(strip(authority)), rhs(strip(req.host));
+    std::ranges::transform(lhs, lhs.begin(), ::tolower);
+    std::ranges::transform(rhs, rhs.begin(), ::tolower);
+    if (lhs != rhs) return refuse(403, "absolute-form request to another host than Host is refused");
+    d.origin_target = slash == std::string_view::npos ? std::string("/") : std::string(rest.substr(slash));
+  }
+
+  // Step 1: short-name expansion with the caller's namespace.
+  std::string host_buf(host_header);
+  if (req.has_source_ns && !req.source_ns.empty()) {
+    auto hp = split_host_port(host_header);
+    if (hp.host.find('.') == std::string_view::npos && !is_ip_literal(hp.host)) {
+      if (!mesh || mesh->find(req.source_ns, hp.host)) {
+        host_buf = std::string(hp.host) + "." + std::string(req.source_ns);
+        if (hp.has_port) host_buf += ":" + std::string(hp.port);
+      }
+    }
+  }
+  d.host_header = host_buf;
+
+  // Step 2: the dial target.
+  std::string dial_host;
+  uint16_t dial_port = 0;
+  if (req.has_orig_dest) {
+    auto hp = split_host_port(req.orig_dest);
+    if (hp.has_port) {
+      auto p = parse_port(hp.port);
+      if (!p) return refuse(400, "invalid header Slime-Orig-Dest: port is not a number");
+      dial_port = *p;
+    } else {
+      dial_port = req.listen_port;
+    }
+    dial_host = std::string(hp.host);
+    if (dial_host.empty()) return refuse(400, "invalid header Slime-Orig-Dest: empty address");
+  } else {
+    auto hp = split_host_port(d.host_header);
+    if (hp.has_port) {
+      auto p = parse_port(hp.port);
+      if (!p) return refuse(400, "invalid Host: port is not a number");
+      dial_port = *p;
+    } else {
+      dial_port = 80;
+    }
+    if (rules.wormhole_port_priority) dial_port = req.listen_port;
+    dial_host = std::string(hp.host);
+    if (dial_host.empty()) return refuse(400, "invalid Host: empty host");
+  }
+
+  bool ip = is_ip_literal(dial_host);
+  if (ip && is_loop(dial_host, dial_port, rules))
+    return refuse(508, "refusing to forward to this proxy itself (" + dial_host + ":" + std::to_string(dial_port) + ")");
+
+  if (mesh) {
+    if (ip) {
+      if (!mesh->known_ip(dial_host)) return refuse(403, "destination " + dial_host + " is not a mesh service or endpoint");
+    } else {
+      const auto* svc = mesh->find_host(dial_host);
+      if (!svc) return refuse(403, "destination " + dial_host + " is not a mesh service");
+      d.service = svc;
+      if (!svc->cluster_ip.empty()) {
+        dial_host = svc->cluster_ip;
+      } else if (!svc->endpoints.empty()) {
+        const auto& ep = svc->endpoints[pick % svc->endpoints.size()];
+        dial_port = endpoint_port(*svc, ep, dial_port);
+        dial_host = ep.ip;
+      } else {
+        return refuse(503, "mesh service " + svc->ns + "/" + svc->name + " has no cluster IP and no endpoints");
+      }
+      if (is_loop(dial_host, dial_port, rules))
+        return refuse(508, "refusing to forward to this proxy itself (" + dial_host + ":" + std::to_string(dial_port) + ")");
+    }
+  } else if (!ip) {
+    auto lower = dial_host;
+    std::ranges::transform(lower, lower.begin(), ::tolower);
+    if (lower == "localhost" && std::ranges::find(rules.own_ports, dial_port) != rules.own_ports.end())
+      return refuse(508, "refusing to forward to this proxy itself (localhost:" + std::to_string(dial_port) + ")");
+  }
+  d.dial_host = std::move(dial_host);
+  d.dial_port = dial_port;
+  return {std::move(d), {}};
+}
+
+}  // namespace slime::proxy

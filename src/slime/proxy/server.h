@@ -1,0 +1,58 @@
+#pragma once
+// The global-sidecar proxy (spec §6.6): HTTP/1.1 with keep-alive, pooled upstream connections and bodies
+// streamed both ways; h2c (gRPC) connections routed by their first request and then relayed as a byte
+// stream; an optional probe listener answering 200 to everything. Runs on its own io_context threads.
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "slime/core/error.h"
+#include "slime/proxy/options.h"
+#include "slime/proxy/routing/mesh_index.h"
+
+namespace slime::proxy {
+
+struct ProxyStats {
+  std::atomic<uint64_t> connections{0}, requests{0}, refused{0}, upstream_errors{0}, h2_connections{0},
+      bad_requests{0}, pooled_reuses{0};
+  std::atomic<int64_t> active_connections{0};
+};
+
+class ProxyServer {
+ public:
+  explicit ProxyServer(ProxyOptions opts);
+  ~ProxyServer();
+  ProxyServer(const ProxyServer&) = delete;
+  ProxyServer& operator=(const ProxyServer&) = delete;
+
+  // Binds every listener (failing on the first that cannot be bound) and starts the I/O threads.
+  core::Result<void> start();
+  void stop();
+
+  // The mesh the proxy may forward to; null: no service list (forward anywhere). Swapped atomically.
+  void set_mesh(std::shared_ptr<const MeshIndex> mesh);
+  std::shared_ptr<const MeshIndex> mesh() const;
+
+  // Bound ports, in --listen order (useful with port 0), and the probe port (0 when none).
+  const std::vector<uint16_t>& ports() const { return ports_; }
+  uint16_t probe_port() const { return probe_port_; }
+  const ProxyStats& stats() const { return stats_; }
+  size_t idle_upstream() const;
+
+  struct Impl;
+
+ private:
+  // Declaration order matters: sessions abandoned at stop() are destroyed with impl_ and still count
+  // themselves out of stats_.
+  ProxyOptions opts_;
+  ProxyStats stats_;
+  std::unique_ptr<Impl> impl_;
+  std::vector<uint16_t> ports_;
+  uint16_t probe_port_ = 0;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace slime::proxy

@@ -1,0 +1,542 @@
+#include "slime/proxy/session.h"
+
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <limits>
+#include <optional>
+
+#include "slime/proxy/routing/destination.h"
+#include "slime/proxy/routing/h2_reply.h"
+#include "slime/proxy/routing/h2_sniff.h"
+#include "slime/proxy/server.h"
+
+namespace slime::proxy {
+namespace {
+
+constexpr size_t kChunk = 16 * 1024;
+const beast::string_view kOrigDest = "Slime-Orig-Dest";
+const beast::string_view kSourceNs = "Slime-Source-Ns";
+const beast::string_view kForwardedFor = "X-Forwarded-For";
+
+auto tok(error_code& ec) { return asio::redirect_error(use_awaitable, ec); }
+
+std::string_view view(const beast::flat_buffer& b) {
+  auto d = b.data();
+  return {static_cast<const char*>(d.data()), d.size()};
+}
+
+std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
+
+bool is_timeout(const error_code& ec) { return ec == beast::error::timeout; }
+
+struct ActiveGuard {
+  ProxyStats& s;
+  explicit ActiveGuard(ProxyStats& stats) : s(stats) {
+    s.connections.fetch_add(1, std::memory_order_relaxed);
+    s.active_connections.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~ActiveGuard() { s.active_connections.fetch_sub(1, std::memory_order_relaxed); }
+};
+
+void set_deadline(beast::tcp_stream& s, std::chrono::milliseconds d) {
+  if (d.count() > 0) s.expires_after(d);
+  else s.expires_never();
+}
+
+// The plain-text error every refusal and upstream failure answers with: the status says what, the body why.
+awaitable<bool> send_error(beast::tcp_stream& down, unsigned status, const std::string& why, unsigned version,
+                           bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(status), version < 10 ? 11u : version};
+  res.set(http::field::server, "slime-proxy");
+  res.set(http::field::content_type, "text/plain; charset=utf-8");
+  res.body() = "slime-proxy: " + why + "\n";
+  res.keep_alive(keep_alive);
+  res.prepare_payload();
+  error_code ec;
+  down.expires_after(std::chrono::seconds(10));
+  co_await http::async_write(down, res, tok(ec));
+  co_return !ec;
+}
+
+std::string source_of(const tcp::endpoint& peer, std::string_view xff, bool trust) {
+  if (trust && !xff.empty()) {
+    auto first = xff.substr(0, xff.find(','));
+    while (!first.empty() && first.front() == ' ') first.remove_prefix(1);
+    while (!first.empty() && first.back() == ' ') first.remove_suffix(1);
+    if (!first.empty()) return std::string(first);
+  }
+  auto addr = peer.address();
+  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) return addr.to_v6().to_v4().to_string();
+  return addr.to_string();
+}
+
+// Dials a destination: an IP directly, a name through DNS (only reachable without a mesh index).
+awaitable<error_code> connect(beast::tcp_stream& up, const Destination& d, std::chrono::milliseconds timeout) {
+  error_code ec;
+  set_deadline(up, timeout);
+  auto addr = asio::ip::make_address(d.dial_host, ec);
+  if (!ec) {
+    co_await up.async_connect(tcp::endpoint(addr, d.dial_port), tok(ec));
+  } else {
+    ec = {};
+    tcp::resolver resolver(up.get_executor());
+    auto results = co_await resolver.async_resolve(d.dial_host, std::to_string(d.dial_port), tok(ec));
+    if (!ec) co_await up.async_connect(results, tok(ec));
+  }
+  if (!ec) up.socket().set_option(tcp::no_delay(true), ec);
+  co_return ec;
+}
+
+std::pair<unsigned, std::string> upstream_failure(const Destination& d, const error_code& ec, std::string_view stage) {
+  std::string what = "upstream " + d.dial_host + ":" + std::to_string(d.dial_port) + " (" + d.host_header + ") " +
+                     std::string(stage) + ": " + (is_timeout(ec) ? std::string("timed out") : ec.message());
+  return {is_timeout(ec) ? 504u : 502u, std::move(what)};
+}
+
+// Copies one direction of a relayed connection until EOF (then half-closes the other side) or an error
+// (then closes both, which also ends the opposite direction).
+awaitable<void> pump(beast::tcp_stream& from, beast::tcp_stream& to, std::chrono::milliseconds idle) {
+  std::array<char, kChunk> buf;
+  while (true) {
+    error_code ec;
+    set_deadline(from, idle);
+    size_t n = co_await from.async_read_some(asio::buffer(buf), tok(ec));
+    if (ec) {
+      error_code ignored;
+      if (ec == asio::error::eof) {
+        to.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      } else {
+        from.socket().close(ignored);
+        to.socket().close(ignored);
+      }
+      co_return;
+    }
+    set_deadline(to, idle);
+    co_await asio::async_write(to, asio::buffer(buf.data(), n), tok(ec));
+    if (ec) {
+      error_code ignored;
+      from.socket().close(ignored);
+      to.socket().close(ignored);
+      co_return;
+    }
+  }
+}
+
+// Relays both directions until both have ended. Runs on the session's strand, so the completion of the
+// spawned direction and this coroutine never race.
+awaitable<void> tunnel(beast::tcp_stream& down, beast::tcp_stream& up, std::chrono::milliseconds idle) {
+  auto exec = co_await asio::this_coro::executor;
+  asio::steady_timer done(exec, asio::steady_timer::time_point::max());
+  bool other_done = false;
+  asio::co_spawn(exec, pump(up, down, idle), [&](std::exception_ptr) {
+    other_done = true;
+    done.cancel();
+  });
+  co_await pump(down, up, idle);
+  if (!other_done) {
+    error_code ignored;
+    co_await done.async_wait(tok(ignored));
+  }
+}
+
+// --- h2c -------------------------------------------------------------------------------------------------
+
+awaitable<void> serve_h2(beast::tcp_stream& down, beast::flat_buffer& buf, uint16_t listen_port,
+                         const tcp::endpoint& peer, SessionContext& ctx) {
+  ctx.stats.h2_connections.fetch_add(1, std::memory_order_relaxed);
+  const auto& opts = ctx.opts;
+  {
+    // Our own SETTINGS first: gRPC clients send no request before they have the server's.
+    error_code ec;
+    co_await asio::async_write(down, asio::buffer(kEmptySettings.data(), kEmptySettings.size()), tok(ec));
+    if (ec) co_return;
+  }
+  H2FirstRequest first;
+  while (true) {
+    first = parse_h2_first_request(view(buf), opts.max_header_bytes);
+    if (first.state == H2FirstRequest::State::kDone) break;
+    if (first.state == H2FirstRequest::State::kError || buf.size() > opts.max_header_bytes + 64 * 1024) {
+      ctx.stats.bad_requests.fetch_add(1, std::memory_order_relaxed);
+      spdlog::debug("proxy: bad h2c opening peer={} error={}", peer.address().to_string(), first.error);
+      co_return;
+    }
+    error_code ec;
+    size_t n = co_await down.async_read_some(buf.prepare(kChunk), tok(ec));
+    if (ec) co_return;
+    buf.commit(n);
+  }
+  bool grpc = first.content_type.starts_with("application/grpc");
+  auto refuse = [&](unsigned status, const std::string& why) -> awaitable<void> {
+    auto frames = h2_refusal(first.stream_id, status, why, grpc);
+    error_code ec;
+    down.expires_after(std::chrono::seconds(10));
+    co_await asio::async_write(down, asio::buffer(frames), tok(ec));
+    error_code ignored;
+    down.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  };
+
+  RequestFacts facts;
+  facts.host = first.authority;
+  facts.orig_dest = first.orig_dest;
+  facts.has_orig_dest = first.has_orig_dest;
+  facts.source_ns = first.source_ns;
+  facts.has_source_ns = first.has_source_ns;
+  facts.method = first.method;
+  facts.listen_port = listen_port;
+  auto mesh = ctx.mesh();
+  auto resolved = resolve_destination(facts, opts.rules, mesh.get(), ctx.pick.fetch_add(1, std::memory_order_relaxed));
+  if (!resolved.dest) {
+    ctx.stats.refused.fetch_add(1, std::memory_order_relaxed);
+    spdlog::info("proxy: refused h2c peer={} authority={} status={} reason={}", peer.address().to_string(),
+                 first.authority, resolved.refusal.status, resolved.refusal.reason);
+    co_await refuse(static_cast<unsigned>(resolved.refusal.status), resolved.refusal.reason);
+    co_return;
+  }
+  const auto& dest = *resolved.dest;
+  beast::tcp_stream up(down.get_executor());
+  if (auto ec = co_await connect(up, dest, opts.connect_timeout)) {
+    ctx.stats.upstream_errors.fetch_add(1, std::memory_order_relaxed);
+    auto [status, why] = upstream_failure(dest, ec, "connect");
+    spdlog::info("proxy: h2c {}", why);
+    co_await refuse(status, why);
+    co_return;
+  }
+  if (opts.on_call) {
+    CallRecord rec{source_of(peer, {}, false), peer.port(), listen_port, dest.host_header, first.path, 0, true};
+    opts.on_call(rec);
+  }
+  // The opening bytes go out unchanged (the HPACK state of both ends must match), so the two Slime-* headers
+  // reach the destination too; they are harmless there. Only the client's ACK of our SETTINGS is taken out
+  // (it answers promptly; wait for it briefly). Everything after is relayed as is.
+  std::string opening(view(buf));
+  buf.consume(buf.size());
+  error_code ec;
+  set_deadline(down, std::chrono::seconds(2));
+  while (true) {
+    auto r = strip_first_settings_ack(opening);
+    if (r != AckStrip::kNeedMore) break;
+    if (opening.size() > opts.max_header_bytes + 128 * 1024) break;
+    size_t n = co_await down.async_read_some(buf.prepare(kChunk), tok(ec));
+    if (ec) break;  // no ACK in time: relay what there is
+    buf.commit(n);
+    opening.append(view(buf));
+    buf.consume(buf.size());
+  }
+  if (ec && ec != beast::error::timeout) co_return;
+  set_deadline(up, opts.tunnel_idle_timeout);
+  co_await asio::async_write(up, asio::buffer(opening), tok(ec));
+  if (ec) co_return;
+  co_await tunnel(down, up, opts.tunnel_idle_timeout);
+}
+
+// --- HTTP/1.1 --------------------------------------------------------------------------------------------
+
+// Relays one message (head + body) from `in` to `out` through a fixed buffer. Body bytes are passed on as
+// soon as they arrive (read_some), and the head goes out together with the first body bytes when they are
+// already there: a small message costs one write. Returns which side failed: 0 none, 1 input, 2 output.
+template <bool isRequest>
+awaitable<int> relay_message(http::parser<isRequest, http::buffer_body>& p, beast::tcp_stream& in,
+                             beast::flat_buffer& inbuf, beast::tcp_stream& out, std::chrono::milliseconds idle) {
+  std::array<char, kChunk> chunk;
+  auto& body = p.get().body();
+  http::serializer<isRequest, http::buffer_body> sr{p.get()};
+  error_code ec;
+  do {
+    if (!p.is_done()) {
+      body.data = chunk.data();
+      body.size = chunk.size();
+      set_deadline(in, idle);
+      co_await http::async_read_some(in, inbuf, p, tok(ec));
+      if (ec == http::error::need_buffer) ec = {};
+      if (ec) co_return 1;
+      body.size = chunk.size() - body.size;
+      // No bytes: a null buffer. A non-null empty one would be serialized as an empty chunk, i.e. a second
+      // last-chunk on a chunked message.
+      body.data = body.size ? chunk.data() : nullptr;
+      body.more = !p.is_done();
+      if (body.size == 0 && body.more) continue;  // only framing (chunk headers) was read
+    } else {
+      body.data = nullptr;
+      body.size = 0;
+      body.more = false;
+    }
+    set_deadline(out, idle);
+    co_await http::async_write(out, sr, tok(ec));
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec) co_return 2;
+  } while (!sr.is_done());
+  co_return 0;
+}
+
+// The upstream connection a session holds: kept while consecutive requests go to the same destination,
+// given back to the shared pool when the destination changes or the session ends.
+struct HeldUpstream {
+  SessionContext& ctx;
+  std::optional<beast::tcp_stream> stream;
+  std::string key;
+  bool reusable = false;  // the last response ended cleanly on a keep-alive connection
+
+  explicit HeldUpstream(SessionContext& c) : ctx(c) {}
+  ~HeldUpstream() { release(); }
+  void release() {
+    if (stream && reusable && !ctx.closing) {
+      stream->expires_never();
+      ctx.pool.give_back(key, stream->release_socket());
+    }
+    stream.reset();
+    reusable = false;
+  }
+};
+
+// Uses the held connection when it goes to `key` and is still open, else a pooled one (re-homed on this
+// session's strand), else dials.
+awaitable<error_code> open_upstream(HeldUpstream& up, bool& reused, const std::string& key, const Destination& dest,
+                                    SessionContext& ctx) {
+  auto exec = co_await asio::this_coro::executor;
+  reused = false;
+  if (up.stream && up.reusable && up.key == key && idle_socket_usable(up.stream->socket())) {
+    up.reusable = false;
+    reused = true;
+    ctx.stats.pooled_reuses.fetch_add(1, std::memory_order_relaxed);
+    co_return error_code{};
+  }
+  up.release();
+  up.key = key;
+  if (auto pooled = ctx.pool.take(key)) {
+    error_code ec;
+    auto protocol = pooled->local_endpoint(ec).protocol();
+    if (!ec) {
+      auto fd = pooled->release(ec);
+      if (!ec) {
+        up.stream.emplace(tcp::socket(exec, protocol, fd));
+        reused = true;
+        ctx.stats.pooled_reuses.fetch_add(1, std::memory_order_relaxed);
+        co_return error_code{};
+      }
+    }
+  }
+  up.stream.emplace(exec);
+  co_return co_await connect(*up.stream, dest, ctx.opts.connect_timeout);
+}
+
+awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, uint16_t listen_port,
+                            const tcp::endpoint& peer, SessionContext& ctx) {
+  const auto& opts = ctx.opts;
+  HeldUpstream held(ctx);
+  auto& up = held.stream;
+  beast::flat_buffer upbuf;
+  bool first_request = true;
+  while (true) {
+    http::request_parser<http::buffer_body> p;
+    p.header_limit(static_cast<uint32_t>(opts.max_header_bytes));
+    p.body_limit(opts.max_body_bytes);
+    error_code ec;
+    // The first head gets the header timeout; later ones may first idle on the keep-alive connection.
+    set_deadline(down, first_request ? opts.header_timeout : opts.idle_timeout);
+    co_await http::async_read_header(down, buf, p, tok(ec));
+    if (ec) {
+      if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
+          ec == asio::error::operation_aborted)
+        co_return;
+      if (is_timeout(ec)) {
+        if (buf.size() > 0) co_await send_error(down, 408, "request head not received in time", 11, false);
+        co_return;
+      }
+      ctx.stats.bad_requests.fetch_add(1, std::memory_order_relaxed);
+      if (ec == http::error::header_limit)
+        co_await send_error(down, 431, "request header fields too large", 11, false);
+      else if (ec == http::error::body_limit)
+        co_await send_error(down, 413, "request body larger than " + std::to_string(opts.max_body_bytes) + " bytes", 11,
+                            false);
+      else
+        co_await send_error(down, 400, "malformed request: " + ec.message(), 11, false);
+      co_return;
+    }
+    first_request = false;
+    ctx.stats.requests.fetch_add(1, std::memory_order_relaxed);
+    auto& req = p.get();
+    const bool client_keep_alive = req.keep_alive();
+    const unsigned version = req.version();
+    const bool has_body = !p.is_done();
+    // A refused request whose body was not read cannot be followed by another on this connection.
+    const bool can_continue = client_keep_alive && !has_body;
+
+    RequestFacts facts;
+    facts.host = sv(req[http::field::host]);
+    auto od = req.find(kOrigDest);
+    auto sn = req.find(kSourceNs);
+    facts.has_orig_dest = od != req.end();
+    facts.has_source_ns = sn != req.end();
+    if (facts.has_orig_dest) facts.orig_dest = sv(od->value());
+    if (facts.has_source_ns) facts.source_ns = sv(sn->value());
+    facts.target = sv(req.target());
+    facts.method = sv(req.method_string());
+    facts.listen_port = listen_port;
+    auto mesh = ctx.mesh();
+    auto resolved =
+        resolve_destination(facts, opts.rules, mesh.get(), ctx.pick.fetch_add(1, std::memory_order_relaxed));
+    if (!resolved.dest) {
+      ctx.stats.refused.fetch_add(1, std::memory_order_relaxed);
+      spdlog::info("proxy: refused peer={} host={} target={} status={} reason={}", peer.address().to_string(),
+                   facts.host, facts.target, resolved.refusal.status, resolved.refusal.reason);
+      if (!co_await send_error(down, static_cast<unsigned>(resolved.refusal.status), resolved.refusal.reason, version,
+                               can_continue) ||
+          !can_continue)
+        co_return;
+      continue;
+    }
+    const Destination dest = std::move(*resolved.dest);
+    std::string source_ip = source_of(peer, sv(req[kForwardedFor]), opts.trust_forwarded_for);
+    std::string path(sv(req.target()));
+
+    req.erase(kOrigDest);
+    req.erase(kSourceNs);
+    req.set(http::field::host, dest.host_header);
+    if (!dest.origin_target.empty()) req.target(dest.origin_target);
+    if (beast::iequals(req[http::field::expect], "100-continue")) {
+      // Answer the client ourselves: the upstream would answer through us anyway, and this keeps the
+      // relay free of interim responses on the request side.
+      req.erase(http::field::expect);
+      error_code ignored;
+      set_deadline(down, opts.body_idle_timeout);
+      co_await asio::async_write(down, asio::buffer(std::string_view("HTTP/1.1 100 Continue\r\n\r\n")), tok(ignored));
+    }
+
+    const std::string key = dest.dial_host + ":" + std::to_string(dest.dial_port);
+    std::optional<http::response_parser<http::buffer_body>> rp_holder;
+    error_code up_ec;
+    std::string_view stage;
+    bool client_failed = false;
+    for (int attempt = 0;; ++attempt) {
+      bool reused = false;
+      upbuf.consume(upbuf.size());
+      up_ec = co_await open_upstream(held, reused, key, dest, ctx);
+      if (up_ec) {
+        stage = "connect";
+        break;
+      }
+      int failed = co_await relay_message<true>(p, down, buf, *up, opts.body_idle_timeout);
+      if (failed == 1) {
+        client_failed = true;
+        break;
+      }
+      if (failed == 2) {
+        up_ec = asio::error::connection_reset;
+        stage = "write";
+      } else {
+        // Interim 1xx responses (other than 101) are passed on; the final response follows.
+        while (true) {
+          rp_holder.emplace();
+          // Unlimited: Beast 1.74 compares Content-Length against an empty optional as "too large", so no none.
+          rp_holder->body_limit(std::numeric_limits<std::uint64_t>::max());
+          rp_holder->header_limit(static_cast<uint32_t>(std::max<size_t>(opts.max_header_bytes, 256 * 1024)));
+          if (req.method() == http::verb::head) rp_holder->skip(true);
+          set_deadline(*up, opts.response_timeout);
+          co_await http::async_read_header(*up, upbuf, *rp_holder, tok(up_ec));
+          if (up_ec) break;
+          unsigned code = rp_holder->get().result_int();
+          if (code < 100 || code >= 200 || code == 101) break;
+          http::response<http::empty_body> interim{rp_holder->get().result(), rp_holder->get().version()};
+          for (const auto& f : rp_holder->get()) interim.set(f.name_string(), f.value());
+          error_code wec;
+          set_deadline(down, opts.body_idle_timeout);
+          co_await http::async_write(down, interim, tok(wec));
+          if (wec) {
+            client_failed = true;
+            break;
+          }
+        }
+        if (client_failed) break;
+        if (up_ec) stage = "response";
+      }
+      // A pooled connection the upstream had closed meanwhile: retry once on a fresh one when nothing of
+      // the request body had to be sent (it could not be replayed).
+      if (up_ec && reused && !has_body && attempt == 0 && !is_timeout(up_ec)) continue;
+      break;
+    }
+    if (client_failed) co_return;
+    if (up_ec) {
+      ctx.stats.upstream_errors.fetch_add(1, std::memory_order_relaxed);
+      auto [status, why] = upstream_failure(dest, up_ec, stage);
+      spdlog::info("proxy: {}", why);
+      bool keep = client_keep_alive && p.is_done();
+      held.release();
+      if (!co_await send_error(down, status, why, version, keep) || !keep) co_return;
+      continue;
+    }
+
+    auto& res_parser = *rp_holder;
+    auto& res = res_parser.get();
+    if (opts.on_call) opts.on_call(CallRecord{source_ip, peer.port(), listen_port, dest.host_header, path,
+                                              res.result_int(), false});
+    if (res.result_int() == 101) {
+      // Protocol upgrade (WebSocket and the like): pass the head on, then relay bytes both ways.
+      http::response<http::empty_body> head{res.result(), res.version()};
+      for (const auto& f : res) head.set(f.name_string(), f.value());
+      error_code wec;
+      co_await http::async_write(down, head, tok(wec));
+      if (wec) co_return;
+      if (upbuf.size()) co_await asio::async_write(down, upbuf.data(), tok(wec));
+      if (buf.size()) co_await asio::async_write(*up, buf.data(), tok(wec));
+      if (wec) co_return;
+      co_await tunnel(down, *up, opts.tunnel_idle_timeout);
+      co_return;
+    }
+    int failed = co_await relay_message<false>(res_parser, *up, upbuf, down, opts.body_idle_timeout);
+    if (failed) co_return;  // either side went away mid-body: the client sees a truncated response
+    held.reusable = res.keep_alive() && !res_parser.need_eof() && upbuf.size() == 0;
+    if (!held.reusable) held.release();
+    if (!client_keep_alive || !res.keep_alive() || res_parser.need_eof()) {
+      error_code ignored;
+      down.socket().shutdown(tcp::socket::shutdown_send, ignored);
+      co_return;
+    }
+  }
+}
+
+}  // namespace
+
+awaitable<void> serve_proxy_connection(tcp::socket socket, uint16_t listen_port, SessionContext& ctx) {
+  ActiveGuard guard(ctx.stats);
+  error_code ec;
+  auto peer = socket.remote_endpoint(ec);
+  if (ec) co_return;
+  socket.set_option(tcp::no_delay(true), ec);
+  beast::tcp_stream down(std::move(socket));
+  beast::flat_buffer buf;
+  try {
+    set_deadline(down, ctx.opts.header_timeout);
+    while (match_h2_preface(view(buf)) == PrefaceMatch::kNeedMore) {
+      size_t n = co_await down.async_read_some(buf.prepare(kChunk), tok(ec));
+      if (ec) co_return;
+      buf.commit(n);
+    }
+    if (match_h2_preface(view(buf)) == PrefaceMatch::kHttp2) co_await serve_h2(down, buf, listen_port, peer, ctx);
+    else co_await serve_http1(down, buf, listen_port, peer, ctx);
+  } catch (const std::exception& e) {
+    // Nothing above throws by design (errors are codes); this keeps one connection's surprise local.
+    spdlog::warn("proxy: connection error peer={} error={}", peer.address().to_string(), e.what());
+  }
+}
+
+awaitable<void> serve_probe_connection(tcp::socket socket) {
+  beast::tcp_stream s(std::move(socket));
+  beast::flat_buffer buf;
+  while (true) {
+    http::request_parser<http::empty_body> p;
+    p.header_limit(16 * 1024);
+    error_code ec;
+    s.expires_after(std::chrono::seconds(30));
+    co_await http::async_read(s, buf, p, tok(ec));
+    if (ec) co_return;
+    // 200 with an empty body on every path, as the original's probe server (/healthz/live and /ready).
+    http::response<http::empty_body> res{http::status::ok, p.get().version()};
+    res.keep_alive(p.get().keep_alive());
+    res.content_length(0);
+    co_await http::async_write(s, res, tok(ec));
+    if (ec || !res.keep_alive()) co_return;
+  }
+}
+
+}  // namespace slime::proxy

@@ -1,0 +1,172 @@
+#pragma once
+// The learning loop on loopback, in one process: a manifest directory with a caller (Service + Endpoints
+// at kCallerIp + ServiceFence) and N destination Services served by one HTTP backend; the controller
+// (runtime::run_service with the access-log service extension) and the proxy reporting to it. Shared by
+// test/e2e/learning and bench/learning.
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "slime/core/config.h"
+#include "slime/learning/als_extension.h"
+#include "slime/metric/accesslog/accesslog_reporter.h"
+#include "slime/modules/lazyload/config.h"
+#include "slime/modules/registry.h"
+#include "slime/proxy/mesh_source.h"
+#include "slime/proxy/server.h"
+#include "slime/runtime/service.h"
+#include "test_backends.h"
+
+namespace slime::learning {
+
+inline constexpr const char* kCallerIp = "127.0.0.2";
+
+class LearningHarness {
+ public:
+  explicit LearningHarness(int destinations) : destinations_(destinations) {
+    char tmpl[] = "/tmp/slime-learning-XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+  }
+  ~LearningHarness() {
+    proxy_.reset();
+    mesh_source_.reset();
+    reporter_.reset();
+    stop_ = true;
+    if (controller_.joinable()) controller_.join();
+    backend_.reset();
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+
+  bool start() {
+    backend_ = std::make_unique<slime::testing::HttpBackend>("backend");
+    write_manifests();
+    auto cfg_json = core::Json::parse(R"({"name":"lazyload","kind":"lazyload","enable":true,
+      "general":{"metricSourceType":"accesslog","wormholePort":["80"]},
+      "global":{"slimeNamespace":"mesh-operator","istioNamespace":"istio-system"}})");
+    auto cfg = core::parse_slime_config(cfg_json);
+    if (!cfg) return fail(cfg.error().str());
+    auto inst = modules::instantiate(*cfg);
+    if (!inst) return fail(inst.error().str());
+    instances_ = std::make_unique<modules::Instances>(std::move(*inst));
+    std::vector<core::Module*> mods;
+    std::optional<lazyload::FenceConfig> fence;
+    for (size_t i = 0; i < instances_->modules.size(); ++i) {
+      mods.push_back(instances_->modules[i].get());
+      if (instances_->configs[i].effective_kind() == "lazyload") {
+        auto p = lazyload::parse_config(instances_->configs[i]);
+        if (!p) return fail(p.error().str());
+        fence = std::move(p->config);
+      }
+    }
+    if (!fence) return fail("no lazyload module in this build");
+    runtime::ServiceOptions svc;
+    svc.state_dir = dir_;
+    svc.admin_addr = "";
+    // Port 0: the service reports the port it bound (no window for another listener to take it).
+    svc.extensions.push_back(
+        als_extension("127.0.0.1:0", std::move(*fence), [this](uint16_t port) { als_port_ = port; }));
+    // Runs after the access-log service started: once cluster_ is set, calls can be learned.
+    svc.extensions.push_back([this](store::Cluster& c) -> core::Result<StopFn> {
+      cluster_ = &c;
+      return StopFn([] {});
+    });
+    controller_ = std::thread([this, svc, mods] { exit_code_ = runtime::run_service(svc, mods, stop_); });
+
+    // Ready when the controller runs its extensions (it leads): the access-log service is listening and
+    // cluster_ is set.
+    for (int i = 0; i < 1000 && !cluster_.load(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (!cluster_.load()) return fail("controller did not start (exit code " + std::to_string(exit_code_.load()) + ")");
+    reporter_ = std::make_unique<metric::AccessLogReporter>(
+        metric::AccessLogReporter::Options{.target = "127.0.0.1:" + std::to_string(als_port_.load())});
+    proxy::ProxyOptions opts;
+    opts.listen = {"127.0.0.1:0"};
+    opts.on_call = [r = reporter_.get()](const proxy::CallRecord& c) {
+      r->report({c.source_ip, c.source_port, c.listen_port, c.authority, c.path, c.status});
+    };
+    proxy_ = std::make_unique<proxy::ProxyServer>(opts);
+    mesh_source_ = std::make_unique<proxy::ManifestMeshSource>(
+        dir_, [p = proxy_.get()](std::shared_ptr<const proxy::MeshIndex> m) { p->set_mesh(std::move(m)); });
+    if (auto r = mesh_source_->start(); !r) return fail(r.error().str());
+    if (auto r = proxy_->start(); !r) return fail(r.error().str());
+    return true;
+  }
+
+  uint16_t proxy_port() const { return proxy_->ports().at(0); }
+  const std::string& state_dir() const { return dir_; }
+  const std::string& error() const { return error_; }
+
+  core::Json find(const char* group, const char* kind, const char* ns, const char* name) const {
+    auto* c = cluster_.load();
+    if (!c) return nullptr;
+    auto obj = c->store().find(core::ObjectKey{core::GroupKind{group, kind}, ns, name});
+    return obj ? obj->json() : core::Json(nullptr);
+  }
+  std::string sidecar_hosts() const {
+    auto sc = find("networking.istio.io", "Sidecar", "default", "caller");
+    if (sc.is_null()) return {};
+    auto it = sc.find("spec");
+    if (it == sc.end() || !it->contains("egress")) return {};
+    return (*it)["egress"].dump();
+  }
+  core::Json fence_status() const {
+    auto f = find("microservice.slime.io", "ServiceFence", "default", "caller");
+    return f.is_object() && f.contains("status") ? f["status"] : core::Json::object();
+  }
+  // Polls the store (every 200 us) until pred(Sidecar egress JSON) holds.
+  bool wait_for_sidecar(const std::function<bool(const std::string&)>& pred, std::chrono::milliseconds timeout) const {
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (pred(sidecar_hosts())) return true;
+      std::this_thread::sleep_for(std::chrono::microseconds(200));
+    }
+    return pred(sidecar_hosts());
+  }
+
+ private:
+  bool fail(std::string e) {
+    error_ = std::move(e);
+    return false;
+  }
+  void write_manifests() {
+    std::ofstream f(dir_ + "/mesh.yaml");
+    f << "apiVersion: v1\nkind: Service\nmetadata: {name: caller, namespace: default}\n"
+         "spec: {clusterIP: None, selector: {app: caller}, ports: [{name: http, port: 80}]}\n---\n"
+         "apiVersion: v1\nkind: Endpoints\nmetadata: {name: caller, namespace: default}\n"
+         "subsets: [{addresses: [{ip: " << kCallerIp << "}], ports: [{name: http, port: 80}]}]\n---\n"
+         "apiVersion: microservice.slime.io/v1alpha1\nkind: ServiceFence\nmetadata: {name: caller, namespace: default}\n"
+         "spec: {enable: true, workloadSelector: {fromService: true}}\n";
+    for (int i = 0; i < destinations_; ++i) {
+      std::string n = "dest-" + std::to_string(i);
+      f << "---\napiVersion: v1\nkind: Service\nmetadata: {name: " << n << ", namespace: default}\n"
+        << "spec: {clusterIP: None, selector: {app: " << n << "}, ports: [{name: http, port: 80}]}\n---\n"
+        << "apiVersion: v1\nkind: Endpoints\nmetadata: {name: " << n << ", namespace: default}\n"
+        << "subsets: [{addresses: [{ip: " << backend_->ip() << "}], ports: [{name: http, port: " << backend_->port()
+        << "}]}]\n";
+    }
+  }
+
+  int destinations_;
+  std::string dir_, error_;
+  std::unique_ptr<slime::testing::HttpBackend> backend_;
+  std::unique_ptr<modules::Instances> instances_;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> exit_code_{-1};
+  std::atomic<store::Cluster*> cluster_{nullptr};
+  std::thread controller_;
+  std::atomic<uint16_t> als_port_{0};
+  std::unique_ptr<metric::AccessLogReporter> reporter_;
+  std::unique_ptr<proxy::ProxyServer> proxy_;
+  std::unique_ptr<proxy::ManifestMeshSource> mesh_source_;
+};
+
+}  // namespace slime::learning

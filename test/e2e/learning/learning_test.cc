@@ -1,0 +1,72 @@
+// Lazy loading's learning loop end to end, on loopback: the controller (`slime run` on a manifest
+// directory, access-log service on) and the proxy (`slime proxy --report`) run in this process; a caller
+// bound to its pod IP calls a service it has no Sidecar entry for through the proxy; the call succeeds and
+// the caller's ServiceFence status and Sidecar gain the destination, without any periodic tick.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "learning_harness.h"
+#include "test_backends.h"
+
+namespace slime::learning {
+namespace {
+
+using slime::testing::get;
+using slime::testing::HttpClient;
+
+TEST(LearningLoop, FirstCallThroughTheProxyTeachesTheCallersSidecar) {
+  LearningHarness h(/*destinations=*/2);
+  ASSERT_TRUE(h.start()) << h.error();
+
+  // Before any call: the caller's Sidecar exists and knows neither destination.
+  ASSERT_TRUE(h.wait_for_sidecar([](const std::string& hosts) { return hosts.find("istio-system/*") != std::string::npos; },
+                                 std::chrono::seconds(10)));
+  EXPECT_EQ(h.sidecar_hosts().find("dest-0.default.svc.cluster.local"), std::string::npos);
+
+  HttpClient c(h.proxy_port(), kCallerIp);
+  auto r = c.request(get("dest-0:80", "/hello", {"Slime-Source-Ns: default"}));
+  ASSERT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "hello from backend");
+
+  ASSERT_TRUE(h.wait_for_sidecar(
+      [](const std::string& hosts) { return hosts.find("*/dest-0.default.svc.cluster.local") != std::string::npos; },
+      std::chrono::seconds(5)))
+      << h.sidecar_hosts();
+  auto status = h.fence_status();
+  EXPECT_TRUE(status.contains("metricStatus")) << status.dump();
+  EXPECT_TRUE(status["metricStatus"].contains("{destination_service=\"dest-0.default.svc.cluster.local\"}"))
+      << status.dump();
+  // The Sidecar was written to the state directory, where a user looks.
+  EXPECT_TRUE(std::filesystem::exists(h.state_dir() + "/generated/default/sidecar.networking.istio.io_caller.yaml"));
+
+  // A second destination is learned too; the first one stays.
+  r = c.request(get("dest-1.default", "/hello"));
+  ASSERT_EQ(r.status, 200);
+  ASSERT_TRUE(h.wait_for_sidecar(
+      [](const std::string& hosts) {
+        return hosts.find("*/dest-1.default.svc.cluster.local") != std::string::npos &&
+               hosts.find("*/dest-0.default.svc.cluster.local") != std::string::npos;
+      },
+      std::chrono::seconds(5)))
+      << h.sidecar_hosts();
+}
+
+TEST(LearningLoop, RefusedDestinationsAreNeitherForwardedNorLearned) {
+  LearningHarness h(1);
+  ASSERT_TRUE(h.start()) << h.error();
+  HttpClient c(h.proxy_port(), kCallerIp);
+  auto r = c.request(get("www.example.com", "/"));
+  EXPECT_EQ(r.status, 403);
+  r = c.request(get("dest-0.default", "/hello"));  // a real call afterwards, to know reporting is through
+  ASSERT_EQ(r.status, 200);
+  ASSERT_TRUE(h.wait_for_sidecar(
+      [](const std::string& hosts) { return hosts.find("dest-0.default.svc.cluster.local") != std::string::npos; },
+      std::chrono::seconds(5)));
+  EXPECT_EQ(h.sidecar_hosts().find("example.com"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace slime::learning

@@ -1,0 +1,185 @@
+// The per-request destination rules (spec §6.6) and the allow-list that keeps the proxy from being an
+// open proxy.
+#include <gtest/gtest.h>
+
+#include "slime/core/yaml.h"
+#include "slime/proxy/routing/destination.h"
+#include "slime/store/memory_store.h"
+
+namespace slime::proxy {
+namespace {
+
+MeshIndex mesh() {
+  store::MemoryStore mem;
+  auto docs = core::parse_yaml_documents(R"(
+apiVersion: v1
+kind: Service
+metadata: {name: details, namespace: default}
+spec: {clusterIP: 10.96.0.10, ports: [{name: http, port: 9080}]}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: details, namespace: default}
+subsets: [{addresses: [{ip: 10.244.0.5}], ports: [{name: http, port: 9080}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: shop}
+spec: {clusterIP: None, ports: [{name: http, port: 80}]}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: reviews, namespace: shop}
+subsets:
+- addresses: [{ip: 10.244.1.1}, {ip: 10.244.1.2}]
+  notReadyAddresses: [{ip: 10.244.1.3}]
+  ports: [{name: http, port: 8080}]
+)");
+  EXPECT_TRUE(docs.errors.empty());
+  for (auto& d : docs.documents) mem.put(core::Object(d.json));
+  return MeshIndex::build(mem);
+}
+
+RequestFacts facts(std::string_view host, uint16_t port = 80) {
+  RequestFacts f;
+  f.host = host;
+  f.target = "/";
+  f.method = "GET";
+  f.listen_port = port;
+  return f;
+}
+
+TEST(Destination, HostWithPortIsDialledAsIsWithoutMesh) {
+  auto r = resolve_destination(facts("example.com:8080"), {}, nullptr);
+  ASSERT_TRUE(r.dest);
+  EXPECT_EQ(r.dest->dial_host, "example.com");
+  EXPECT_EQ(r.dest->dial_port, 8080);
+  EXPECT_EQ(r.dest->host_header, "example.com:8080");
+}
+
+TEST(Destination, HostWithoutPortDialsPort80UnlessWormholePriority) {
+  auto r = resolve_destination(facts("example.com", 9080), {}, nullptr);
+  ASSERT_TRUE(r.dest);
+  EXPECT_EQ(r.dest->dial_port, 80);
+  DestinationRules rules;
+  rules.wormhole_port_priority = true;
+  r = resolve_destination(facts("example.com:1234", 9080), rules, nullptr);
+  ASSERT_TRUE(r.dest);
+  EXPECT_EQ(r.dest->dial_port, 9080);
+}
+
+TEST(Destination, OrigDestWinsAndDefaultsToListenPort) {
+  auto f = facts("details:9080", 9080);
+  f.orig_dest = "10.96.0.10:9080";
+  f.has_orig_dest = true;
+  auto r = resolve_destination(f, {}, nullptr);
+  ASSERT_TRUE(r.dest);
+  EXPECT_EQ(r.dest->dial_host, "10.96.0.10");
+  EXPECT_EQ(r.dest->dial_port, 9080);
+  f.orig_dest = "10.96.0.10";
+  r = resolve_destination(f, {}, nullptr);
+  ASSERT_TRUE(r.dest);
+  EXPECT_EQ(r.dest->dial_port, 9080);
+  f.orig_dest = "10.96.0.10:http";
+  r = resolve_destination(f, {}, nullptr);
+  ASSERT_FALSE(r.dest);
+  EXPECT_EQ(r.refusal.status, 400);
+  EXPECT_NE(r.refusal.reason.find("Slime-Orig-Dest"), std::string::npos);
+}
+
+TEST(Destination, ShortNameExpandedWithSourceNamespaceWhenTheServiceExists) {
+  auto m = mesh();
+  auto f = facts("details:9080", 9080);
+  f.source_ns = "default";
+  f.has_source_ns = true;
+  auto r = resolve_destination(f, {}, &m);
+  ASSERT_TRUE(r.dest);
+  EXPECT_EQ(r.dest->host_header, "details.default:9080");
+  EXPECT_EQ(r.dest->dial_host, "10.96.0.10");  // the Service's cluster IP, as DNS would answer
+  EXPECT_EQ(r.dest->dial_port, 9080);
+  // Unknown in that namespace: not rewritten, and then not a mesh destination.
+  f.source_ns = "other";
+  r = resolve_destination(f, {}, &m);
+  ASSERT_FALSE(r.dest);
+  EXPECT_EQ(r.refusal.status, 403);
+  // Without a service list the rewrite is unconditional (the original with the Service cache disabled).
+  r = resolve_destination(f, {}, nullptr);
+  ASSERT_TRUE(r.dest);
+  EXPECT_EQ(r.dest->host_header, "details.other:9080");
+}
+
+TEST(Destination, HeadlessServiceDialsItsEndpointsByPortName) {
+  auto m = mesh();
+  auto r0 = resolve_destination(facts("reviews.shop.svc.cluster.local"), {}, &m, 0);
+  auto r1 = resolve_destination(facts("REVIEWS.shop.svc"), {}, &m, 1);
+  ASSERT_TRUE(r0.dest);
+  ASSERT_TRUE(r1.dest);
+  EXPECT_EQ(r0.dest->dial_host, "10.244.1.1");
+  EXPECT_EQ(r1.dest->dial_host, "10.244.1.2");
+  EXPECT_EQ(r0.dest->dial_port, 8080);  // Service port 80 "http" -> endpoint port "http" 8080
+}
+
+TEST(Destination, MeshRefusesUnknownNamesAndIps) {
+  auto m = mesh();
+  auto r = resolve_destination(facts("www.example.com"), {}, &m);
+  ASSERT_FALSE(r.dest);
+  EXPECT_EQ(r.refusal.status, 403);
+  auto f = facts("details:9080");
+  f.orig_dest = "192.168.9.9:9080";
+  f.has_orig_dest = true;
+  r = resolve_destination(f, {}, &m);
+  ASSERT_FALSE(r.dest);
+  EXPECT_EQ(r.refusal.status, 403);
+  f.orig_dest = "10.244.0.5:9080";  // an endpoint IP is fine
+  r = resolve_destination(f, {}, &m);
+  ASSERT_TRUE(r.dest);
+}
+
+TEST(Destination, RefusesConnectAbsoluteFormToOtherHostsAndLoops) {
+  auto f = facts("a.example:443");
+  f.method = "CONNECT";
+  f.target = "a.example:443";
+  auto r = resolve_destination(f, {}, nullptr);
+  ASSERT_FALSE(r.dest);
+  EXPECT_EQ(r.refusal.status, 405);
+
+  f = facts("details.default:9080");
+  f.target = "http://evil.example/x";
+  r = resolve_destination(f, {}, nullptr);
+  ASSERT_FALSE(r.dest);
+  EXPECT_EQ(r.refusal.status, 403);
+  f.target = "http://details.default:9080/x?y=1";
+  r = resolve_destination(f, {}, nullptr);
+  ASSERT_TRUE(r.dest);
+  EXPECT_EQ(r.dest->origin_target, "/x?y=1");
+
+  DestinationRules rules;
+  rules.own_ports = {15001};
+  f = facts("127.0.0.1:15001");
+  r = resolve_destination(f, rules, nullptr);
+  ASSERT_FALSE(r.dest);
+  EXPECT_EQ(r.refusal.status, 508);
+  f = facts("localhost:15001");
+  r = resolve_destination(f, rules, nullptr);
+  ASSERT_FALSE(r.dest);
+  EXPECT_EQ(r.refusal.status, 508);
+}
+
+TEST(Destination, RejectsBadHosts) {
+  EXPECT_EQ(resolve_destination(facts(""), {}, nullptr).refusal.status, 400);
+  EXPECT_EQ(resolve_destination(facts("a:b"), {}, nullptr).refusal.status, 400);
+  EXPECT_EQ(resolve_destination(facts("a:70000"), {}, nullptr).refusal.status, 400);
+  EXPECT_EQ(resolve_destination(facts(":80"), {}, nullptr).refusal.status, 400);
+}
+
+TEST(Destination, SplitHostPortHandlesIpv6) {
+  auto hp = split_host_port("[::1]:8080");
+  EXPECT_EQ(hp.host, "::1");
+  EXPECT_EQ(hp.port, "8080");
+  hp = split_host_port("[::1]");
+  EXPECT_EQ(hp.host, "::1");
+  EXPECT_FALSE(hp.has_port);
+}
+
+}  // namespace
+}  // namespace slime::proxy
