@@ -72,7 +72,10 @@ Json make_admissible(Json doc) {
   return doc;
 }
 
-core::Result<void> apply_inputs(kube::Client& c, const std::vector<Json>& docs) {
+// Objects the apiserver refuses (422: the CRD's schema already rejects them) are skipped and
+// returned: on a real cluster they never reach Slime.
+core::Result<std::set<std::string>> apply_inputs(kube::Client& c, const std::vector<Json>& docs) {
+  std::set<std::string> rejected;
   // Namespaces first: everything else lives in one.
   std::set<std::string> namespaces;
   for (auto& d : docs)
@@ -92,6 +95,10 @@ core::Result<void> apply_inputs(kube::Client& c, const std::vector<Json>& docs) 
     auto obj = core::Object::from_json(make_admissible(d));
     if (!obj) return std::unexpected(obj.error());
     auto applied = c.apply(*obj, true, "golden-input");
+    if (!applied && applied.error().code == 422) {
+      rejected.insert(obj->ref());
+      continue;
+    }
     if (!applied) return core::fail("apply " + obj->ref() + ": " + applied.error().str());
     // Inputs may carry a status the modules read (pod IPs, readiness, a fence's learned hosts).
     if (d.contains("status") && d["status"].is_object() && !d["status"].empty()) {
@@ -101,7 +108,7 @@ core::Result<void> apply_inputs(kube::Client& c, const std::vector<Json>& docs) 
         return core::fail("status of " + obj->ref() + ": " + r.error().str());
     }
   }
-  return {};
+  return rejected;
 }
 
 struct Process {
@@ -148,6 +155,10 @@ Json without_status(Json doc) {
 
 class ModuleEndToEnd : public ::testing::TestWithParam<std::string> {};
 
+// Cases with invalid resources: the apiserver's schema validation and pruning change what Slime
+// sees, so only the Events are compared, not the offline golden output.
+bool events_only(const std::string& c) { return c.find("invalid") != std::string::npos; }
+
 TEST_P(ModuleEndToEnd, SlimeRunProducesTheGoldenObjectsOnARealApiserver) {
   fs::path dir = fs::path(slime::testing::source_dir()) / "test/golden" / GetParam();
   std::string module = GetParam().substr(0, GetParam().find('/'));
@@ -168,7 +179,8 @@ TEST_P(ModuleEndToEnd, SlimeRunProducesTheGoldenObjectsOnARealApiserver) {
   ASSERT_FALSE(expected.empty());
   std::string last_mismatch;
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-  bool all = false;
+  bool all = events_only(GetParam());
+  if (all) std::this_thread::sleep_for(std::chrono::seconds(3));
   while (!all && std::chrono::steady_clock::now() < deadline) {
     all = true;
     for (auto& e : expected) {
@@ -203,6 +215,7 @@ TEST_P(ModuleEndToEnd, SlimeRunProducesTheGoldenObjectsOnARealApiserver) {
       std::smatch m;
       if (!std::regex_search(line, m, named)) continue;
       std::string kind = m[1], ns = m[2], name = m[3];
+      if (inputs->count(kind + " " + ns + "/" + name)) continue;  // refused by the apiserver itself
       bool found = false;
       for (int i = 0; i < 100 && !found; ++i) {
         auto evs = c.list({"", "v1", "Event"}, {.ns = ns, .label_selector = {}, .field_selector = {}, .page_size = 0});
