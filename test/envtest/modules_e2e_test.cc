@@ -11,6 +11,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <regex>
 #include <sstream>
 #include <thread>
@@ -213,6 +214,7 @@ TEST_P(ModuleEndToEnd, SlimeRunProducesTheGoldenObjectsOnARealApiserver) {
     std::istringstream lines(slurp(dir / "errors.txt"));
     std::string line;
     std::regex named(R"(^(\w+) ([a-z0-9.-]+)/([a-z0-9.-]+): )");
+    int checked = 0;
     while (std::getline(lines, line)) {
       std::smatch m;
       if (!std::regex_search(line, m, named)) continue;
@@ -227,8 +229,10 @@ TEST_P(ModuleEndToEnd, SlimeRunProducesTheGoldenObjectsOnARealApiserver) {
                      ev.json()["involvedObject"].value("name", "") == name && ev.json().value("type", "") == "Warning";
         if (!found) std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }
+      ++checked;
       EXPECT_TRUE(found) << "no Warning Event for " << kind << " " << ns << "/" << name << " (" << line << ")";
     }
+    std::cout << "checked Warning Events for " << checked << " expected problems\n";
   }
   slime.stop();
 }
