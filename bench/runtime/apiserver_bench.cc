@@ -3,7 +3,7 @@
 // measure the time until every Service has its Sidecar, the API requests slime made, and slime's
 // peak RSS. Prints a table. A program, not a test: it asserts nothing.
 //
-//   bench_apiserver [N ...]          default: 1000 5000 10000
+//   [BENCH_WORKERS=8] bench_apiserver [N ...]          default: 1000 5000 10000
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -131,8 +131,10 @@ Row run_one(int n, const fs::path& src, const fs::path& slime_bin) {
     FILE* f = std::freopen(log.c_str(), "w", stderr);
     (void)f;
     dup2(fileno(stderr), fileno(stdout));
+    const char* workers = std::getenv("BENCH_WORKERS");  // reconcile workers per module
     execl(slime_bin.c_str(), "slime", "run", "--kubeconfig", (dir / "kubeconfig").c_str(), "--config",
-          (dir / "config.yaml").c_str(), "--admin-addr", "127.0.0.1:0", "--log-level", "warn", nullptr);
+          (dir / "config.yaml").c_str(), "--admin-addr", "127.0.0.1:0", "--log-level", "warn", "--workers",
+          workers ? workers : "8", nullptr);
     _exit(127);
   }
   const slime::core::Gvk sidecar{"networking.istio.io", "v1", "Sidecar"};
