@@ -56,8 +56,9 @@ int run_render(const RenderArgs& args) {
 
   render::RenderOptions options;
   options.now = *now;
+  options.keep_inputs = args.all;
   core::NoMetrics metrics;
-  auto result = render::render(inputs, instances->modules, metrics, options);
+  auto result = render::render(std::move(inputs), instances->modules, metrics, options);
 
   std::vector<core::Json> docs;
   if (args.all)

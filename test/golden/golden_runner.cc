@@ -33,6 +33,9 @@ struct Case {
   fs::path dir;
 };
 
+// Test listings show the case folder instead of the parameter's bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.module << "/" << c.dir.filename().string(); }
+
 std::vector<Case> discover() {
   std::vector<Case> out;
   fs::path root = fs::path(SLIME_SOURCE_DIR) / "test" / "golden";
@@ -101,13 +104,14 @@ TEST_P(Golden, RendersExpectedObjects) {
       options.now = std::chrono::system_clock::from_time_t(timegm(&tm));
     }
     all = opts->value("all", false);
+    options.keep_inputs = all;
   }
 
   auto loaded = store::load_paths(inputs);
   std::vector<core::Object> objects;
   for (auto& l : loaded.objects) objects.push_back(std::move(l.object));
   core::NoMetrics metrics;
-  auto result = render::render(objects, instances->modules, metrics, options);
+  auto result = render::render(std::move(objects), instances->modules, metrics, options);
 
   std::vector<std::string> problems;
   for (auto& e : loaded.errors) problems.push_back(e.str());

@@ -13,8 +13,12 @@ namespace {
 
 using core::ObjectKey;
 
+using ObjectPtr = std::shared_ptr<const core::Object>;
+
+// Generated objects are shared, never copied between rounds: at 10,000 resources a round's output is
+// hundreds of megabytes of JSON.
 struct Round {
-  std::map<ObjectKey, core::Object> generated;
+  std::map<ObjectKey, ObjectPtr> generated;
   std::map<ObjectKey, core::Json> statuses;
   std::vector<core::Error> problems;
 };
@@ -22,15 +26,21 @@ struct Round {
 bool same(const Round& a, const Round& b) {
   if (a.generated.size() != b.generated.size() || a.statuses.size() != b.statuses.size()) return false;
   for (auto ia = a.generated.begin(), ib = b.generated.begin(); ia != a.generated.end(); ++ia, ++ib)
-    if (ia->first != ib->first || !core::json_equal(ia->second.json(), ib->second.json())) return false;
+    if (ia->first != ib->first ||
+        (ia->second != ib->second && !core::json_equal(ia->second->json(), ib->second->json())))
+      return false;
   for (auto ia = a.statuses.begin(), ib = b.statuses.begin(); ia != a.statuses.end(); ++ia, ++ib)
     if (ia->first != ib->first || !core::json_equal(ia->second, ib->second)) return false;
   return true;
 }
 
-core::Object with_status(core::Object o, const std::map<ObjectKey, core::Json>& statuses) {
-  if (auto it = statuses.find(o.key()); it != statuses.end()) o.json()["status"] = it->second;
-  return o;
+// The object as the next round sees it: shared as is, or copied once when a module wrote its status.
+ObjectPtr with_status(const ObjectPtr& o, const std::map<ObjectKey, core::Json>& statuses) {
+  auto it = statuses.find(o->key());
+  if (it == statuses.end()) return o;
+  auto copy = std::make_shared<core::Object>(*o);
+  copy->json()["status"] = it->second;
+  return copy;
 }
 
 }  // namespace
@@ -42,23 +52,20 @@ void sort_objects(std::vector<core::Object>& objects) {
   });
 }
 
-RenderResult render(const std::vector<core::Object>& inputs, const std::vector<std::unique_ptr<core::Module>>& modules,
+RenderResult render(std::vector<core::Object> inputs, const std::vector<std::unique_ptr<core::Module>>& modules,
                     const core::MetricValues& metrics, const RenderOptions& options) {
   RenderResult result;
   std::vector<std::shared_ptr<const core::Object>> input_ptrs;
   input_ptrs.reserve(inputs.size());
-  for (const auto& o : inputs) input_ptrs.push_back(std::make_shared<const core::Object>(o));
+  for (auto& o : inputs) input_ptrs.push_back(std::make_shared<const core::Object>(std::move(o)));
+  inputs.clear();
 
   Round previous;
   bool converged = false;
   for (int round = 1; round <= options.max_rounds; ++round) {
     // The world this round sees: inputs, overlaid by what modules generated last round, with statuses.
     store::MemoryStore world;
-    for (const auto& p : input_ptrs) {
-      auto st = previous.statuses.find(p->key());
-      if (st == previous.statuses.end()) world.put(p);
-      else world.put(with_status(*p, previous.statuses));
-    }
+    for (const auto& p : input_ptrs) world.put(with_status(p, previous.statuses));
     for (const auto& [key, o] : previous.generated) world.put(with_status(o, previous.statuses));
 
     core::RenderContext ctx{world, metrics, options.now};
@@ -75,7 +82,15 @@ RenderResult render(const std::vector<core::Object>& inputs, const std::vector<s
                         "); the later one wins";
             current.problems.push_back(std::move(e));
           }
-          current.generated.insert_or_assign(std::move(k), std::move(o));
+          // Unchanged since last round: keep last round's copy and free this one at once, so a round
+          // that confirms the fixed point costs no extra memory.
+          if (auto prev = previous.generated.find(k);
+              prev != previous.generated.end() && core::json_equal(prev->second->json(), o.json())) {
+            current.generated.insert_or_assign(std::move(k), prev->second);
+            continue;
+          }
+          // Allocated non-const so the final move-out below is legal.
+          current.generated.insert_or_assign(std::move(k), std::make_shared<core::Object>(std::move(o)));
         }
         for (auto& s : out.statuses) current.statuses.insert_or_assign(s.key, std::move(s.status));
         for (auto& p : out.problems) current.problems.push_back(std::move(p));
@@ -99,8 +114,15 @@ RenderResult render(const std::vector<core::Object>& inputs, const std::vector<s
                 " rounds; showing the last round";
     result.problems.push_back(std::move(e));
   }
-  for (auto& [key, o] : previous.generated) result.generated.push_back(with_status(std::move(o), previous.statuses));
-  for (const auto& o : inputs) result.inputs.push_back(with_status(o, previous.statuses));
+  result.generated.reserve(previous.generated.size());
+  for (auto& [key, o] : previous.generated) {
+    // Sole owner by now (the last world is gone): move the document out instead of copying it.
+    ObjectPtr p = with_status(o, previous.statuses);
+    o.reset();
+    result.generated.push_back(p.use_count() == 1 ? std::move(const_cast<core::Object&>(*p)) : *p);
+  }
+  if (options.keep_inputs)
+    for (const auto& p : input_ptrs) result.inputs.push_back(*with_status(p, previous.statuses));
   sort_objects(result.generated);
   sort_objects(result.inputs);
   return result;

@@ -13,16 +13,18 @@ namespace slime::render {
 struct RenderOptions {
   std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
   int max_rounds = 10;
+  bool keep_inputs = false;  // fill RenderResult::inputs (for `--all`)
 };
 
 struct RenderResult {
   std::vector<core::Object> generated;  // sorted by apiVersion, kind, namespace, name; statuses applied
-  std::vector<core::Object> inputs;     // as given, with the statuses modules wrote for them
+  std::vector<core::Object> inputs;     // with keep_inputs: as given, with the statuses modules wrote for them
   std::vector<core::Error> problems;    // from the final round, de-duplicated
   int rounds = 0;
 };
 
-RenderResult render(const std::vector<core::Object>& inputs, const std::vector<std::unique_ptr<core::Module>>& modules,
+// Takes the inputs by value: callers that are done with them std::move them in and save a copy.
+RenderResult render(std::vector<core::Object> inputs, const std::vector<std::unique_ptr<core::Module>>& modules,
                     const core::MetricValues& metrics, const RenderOptions& options = {});
 
 // Orders objects the way `slime render` prints them.

@@ -1,0 +1,87 @@
+#include "slime/modules/limiter/status.h"
+
+namespace slime::limiter {
+namespace {
+
+using core::Json;
+
+void put(Json& j, const char* k, const std::string& v) {
+  if (!v.empty()) j[k] = v;
+}
+void put(Json& j, const char* k, bool v) {
+  if (v) j[k] = true;
+}
+
+Json target_json(const Target& t) {
+  Json j = Json::object();
+  put(j, "direction", t.direction);
+  if (t.port != 0) j["port"] = t.port;
+  if (!t.route.empty()) j["route"] = t.route;
+  if (!t.host.empty()) j["host"] = t.host;
+  return j;
+}
+
+}  // namespace
+
+Json descriptor_json(const WrappedDescriptor& d) {
+  Json action = Json::object();
+  put(action, "quota", d.action.quota);
+  if (d.action.fill_interval) {
+    Json fi = Json::object();
+    if (d.action.fill_interval->seconds) fi["seconds"] = d.action.fill_interval->seconds;
+    if (d.action.fill_interval->nanos) fi["nanos"] = d.action.fill_interval->nanos;
+    action["fillInterval"] = fi;
+  }
+  put(action, "strategy", d.action.strategy);
+  if (!d.action.headers_to_add.empty()) {
+    Json headers = Json::array();
+    for (const auto& h : d.action.headers_to_add) {
+      Json hv = Json::object();
+      put(hv, "key", h.key);
+      put(hv, "value", h.value);
+      headers.push_back(hv);
+    }
+    action["headersToAdd"] = headers;
+  }
+  Json j = {{"action", action}};
+  if (!d.match.empty()) {
+    Json match = Json::array();
+    for (const auto& m : d.match) {
+      Json mj = Json::object();
+      put(mj, "name", m.name);
+      put(mj, "regexMatch", m.regex_match);
+      put(mj, "exactMatch", m.exact_match);
+      put(mj, "prefixMatch", m.prefix_match);
+      put(mj, "suffixMatch", m.suffix_match);
+      put(mj, "presentMatch", m.present_match);
+      put(mj, "invertMatch", m.invert_match);
+      put(mj, "isExactMatchEmpty", m.is_exact_match_empty);
+      put(mj, "presentMatchSeparate", m.present_match_separate);
+      put(mj, "useQueryMatch", m.use_query_match);
+      if (m.source != MatchSource::kHead) mj["matchSource"] = kMatchSourceNames[static_cast<int>(m.source)];
+      match.push_back(mj);
+    }
+    j["match"] = match;
+  }
+  if (d.target) j["target"] = target_json(*d.target);
+  put(j, "customKey", d.custom_key);
+  put(j, "customValue", d.custom_value);
+  return j;
+}
+
+Json limiter_status(const Evaluation& ev) {
+  Json status = Json::object();
+  Json rl = Json::object();
+  for (const auto& set : ev.sets) {
+    Json list = Json::array();
+    for (const auto& d : set.descriptors) list.push_back(descriptor_json(d));
+    rl[set.name] = {{"descriptor", list}};
+  }
+  if (!rl.empty()) status["ratelimitStatus"] = rl;
+  Json metric = Json::object();
+  for (const auto& [k, v] : ev.material.values) metric[k] = v;
+  if (!metric.empty()) status["metricStatus"] = metric;
+  return status;
+}
+
+}  // namespace slime::limiter

@@ -1,0 +1,187 @@
+#include "slime/modules/limiter/workload.h"
+
+#include <algorithm>
+
+namespace slime::limiter {
+namespace {
+
+using core::GroupKind;
+using core::Json;
+using core::Labels;
+
+const GroupKind kService{"", "Service"};
+const GroupKind kPod{"", "Pod"};
+const GroupKind kEndpoints{"", "Endpoints"};
+const GroupKind kDestinationRule{"networking.istio.io", "DestinationRule"};
+const GroupKind kServiceEntry{"networking.istio.io", "ServiceEntry"};
+
+Labels string_map(const Json* j) {
+  Labels out;
+  if (!j || !j->is_object()) return out;
+  for (auto it = j->begin(); it != j->end(); ++it)
+    if (it->is_string()) out[it.key()] = it->get<std::string>();
+  return out;
+}
+
+const Json* at(const Json& j, std::initializer_list<const char*> path) {
+  const Json* cur = &j;
+  for (const char* k : path) {
+    if (!cur->is_object()) return nullptr;
+    auto it = cur->find(k);
+    if (it == cur->end()) return nullptr;
+    cur = &*it;
+  }
+  return cur;
+}
+
+bool running(const core::Object& pod) {
+  const Json& doc = pod.json();
+  const Json* phase = at(doc, {"status", "phase"});
+  const Json* deleting = at(doc, {"metadata", "deletionTimestamp"});
+  return phase && phase->is_string() && phase->get_ref<const std::string&>() == "Running" && (!deleting || deleting->is_null());
+}
+
+// True when the JSON label map holds every key/value of `subset` (no copy of the labels).
+bool json_labels_contain(const Json* labels, const Labels& subset) {
+  if (subset.empty()) return true;
+  if (!labels || !labels->is_object()) return false;
+  for (const auto& [k, v] : subset) {
+    auto it = labels->find(k);
+    if (it == labels->end() || !it->is_string() || it->get_ref<const std::string&>() != v) return false;
+  }
+  return true;
+}
+
+struct PodRef {
+  std::string name;
+  const Json* labels = nullptr;  // null when the endpoint names no Pod we have
+};
+
+std::vector<PodRef> ready_pods(const core::Snapshot& snapshot, std::string_view ns, const Labels& selector) {
+  std::vector<PodRef> out;
+  if (selector.empty()) return out;  // an empty selector names no workload here, not every pod
+  for (const core::Object* pod : snapshot.list(kPod, ns))
+    if (const Json* labels = at(pod->json(), {"metadata", "labels"}); json_labels_contain(labels, selector) && running(*pod))
+      out.push_back({pod->name(), labels});
+  return out;
+}
+
+// The ready addresses of the Service's Endpoints (what Kubernetes itself counts as ready pods): one
+// lookup instead of a scan of every pod of the namespace.
+std::vector<PodRef> endpoint_pods(const core::Snapshot& snapshot, const core::Object& endpoints) {
+  std::vector<PodRef> out;
+  const Json* subsets = at(endpoints.json(), {"subsets"});
+  if (!subsets || !subsets->is_array()) return out;
+  for (const Json& subset : *subsets) {
+    const Json* addresses = at(subset, {"addresses"});
+    if (!addresses || !addresses->is_array()) continue;
+    for (const Json& address : *addresses) {
+      const Json* kind = at(address, {"targetRef", "kind"});
+      const Json* name = at(address, {"targetRef", "name"});
+      const Json* ns = at(address, {"targetRef", "namespace"});
+      PodRef ref;
+      if (kind && kind->is_string() && kind->get_ref<const std::string&>() == "Pod" && name && name->is_string()) {
+        ref.name = name->get<std::string>();
+        std::string pod_ns = ns && ns->is_string() ? ns->get<std::string>() : endpoints.ns();
+        if (const core::Object* pod = snapshot.get({kPod, pod_ns, ref.name})) ref.labels = at(pod->json(), {"metadata", "labels"});
+      } else if (const Json* ip = at(address, {"ip"}); ip && ip->is_string()) {
+        ref.name = ip->get<std::string>();
+      }
+      if (std::none_of(out.begin(), out.end(), [&](const PodRef& p) { return p.name == ref.name; })) out.push_back(std::move(ref));
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+const WorkloadSet* Workload::find(std::string_view set) const {
+  for (const auto& s : sets)
+    if (s.name == set) return &s;
+  return nullptr;
+}
+
+std::string unity_host(std::string_view host, std::string_view ns) {
+  size_t dots = std::count(host.begin(), host.end(), '.');
+  if (dots == 0) return std::string(host) + "." + std::string(ns) + ".svc.cluster.local";
+  if (dots == 1 || dots == 4) {
+    auto first = host.find('.');
+    auto second = host.find('.', first + 1);
+    return std::string(host.substr(0, second)) + ".svc.cluster.local";
+  }
+  return std::string(host);
+}
+
+core::Result<Workload> resolve_workload(const core::Snapshot& snapshot, const core::Object& limiter,
+                                        const SmartLimiterSpec& spec, const LimiterConfig& config) {
+  Workload w;
+  const std::string ns = limiter.ns();
+  const std::string name = limiter.name();
+  w.host = spec.host.empty() ? name + "." + ns + ".svc.cluster.local" : unity_host(spec.host, ns);
+  std::vector<PodRef> pods;
+  size_t service_entry_endpoints = 0;
+  bool subsets_apply = !spec.gateway;
+
+  if (spec.gateway || !spec.workload_selector.empty()) {
+    w.selector = Labels(spec.workload_selector.begin(), spec.workload_selector.end());
+    // A limiter in the Istio root namespace may select pods anywhere (e.g. gateways).
+    pods = ready_pods(snapshot, ns == config.istio_namespace ? std::string_view() : std::string_view(ns), w.selector);
+  } else if (!spec.host.empty()) {
+    const core::Object* entry = nullptr;
+    for (const core::Object* se : snapshot.list(kServiceEntry, ns)) {
+      const Json* hosts = at(se->spec(), {"hosts"});
+      if (hosts && hosts->is_array() && std::find(hosts->begin(), hosts->end(), Json(spec.host)) != hosts->end()) {
+        entry = se;
+        break;
+      }
+    }
+    if (!entry)
+      return core::fail("no ServiceEntry in namespace " + ns + " has host " + spec.host, "spec.host");
+    w.selector = string_map(at(entry->spec(), {"workloadSelector", "labels"}));
+    pods = ready_pods(snapshot, ns, w.selector);
+    if (const Json* endpoints = at(entry->spec(), {"endpoints"}); w.selector.empty() && endpoints && endpoints->is_array())
+      service_entry_endpoints = endpoints->size();
+  } else {
+    const core::Object* svc = snapshot.get({kService, ns, name});
+    if (!svc)
+      return core::fail("Service " + ns + "/" + name +
+                            " not found: a SmartLimiter applies to the Service of the same name unless it sets "
+                            "workloadSelector or host",
+                        "metadata.name");
+    w.selector = string_map(at(svc->spec(), {"selector"}));
+    if (w.selector.empty()) return core::fail("Service " + ns + "/" + name + " has no selector", "metadata.name");
+    const core::Object* endpoints = snapshot.get({kEndpoints, ns, name});
+    pods = endpoints ? endpoint_pods(snapshot, *endpoints) : ready_pods(snapshot, ns, w.selector);
+  }
+
+  if (subsets_apply) {
+    // DestinationRules of the host, from the limiter's namespace and the Istio root namespace.
+    std::vector<std::string> namespaces{ns};
+    if (config.istio_namespace != ns) namespaces.push_back(config.istio_namespace);
+    for (const auto& drns : namespaces) {
+      for (const core::Object* dr : snapshot.list(kDestinationRule, drns)) {
+        const Json* host = at(dr->spec(), {"host"});
+        if (!host || !host->is_string() || unity_host(host->get<std::string>(), dr->ns()) != w.host) continue;
+        const Json* subsets = at(dr->spec(), {"subsets"});
+        if (!subsets || !subsets->is_array()) continue;
+        for (const Json& s : *subsets) {
+          const Json* sname = at(s, {"name"});
+          if (!sname || !sname->is_string() || sname->get<std::string>() == kBaseSet) continue;
+          if (w.find(sname->get<std::string>())) continue;  // the first DestinationRule naming it wins
+          w.sets.push_back({sname->get<std::string>(), string_map(at(s, {"labels"})), {}});
+        }
+      }
+    }
+  }
+  w.sets.push_back({kBaseSet, {}, {}});
+  for (auto& set : w.sets) {
+    for (const PodRef& pod : pods)
+      if (set.labels.empty() || json_labels_contain(pod.labels, set.labels)) set.pods.push_back(pod.name);
+    std::sort(set.pods.begin(), set.pods.end());
+    set.count = set.pods.size();
+  }
+  if (service_entry_endpoints > 0) w.sets.back().count = service_entry_endpoints;
+  return w;
+}
+
+}  // namespace slime::limiter
