@@ -21,8 +21,10 @@ TEST(ApiError, ReadsKubernetesStatusAndSurvivesAnythingElse) {
     auto x = api_error_from_response(502, body);
     EXPECT_EQ(x.code, 502) << body;
   }
-  EXPECT_TRUE(ApiError{0, "", "connect"}.transport());
-  EXPECT_EQ(ApiError{404, "NotFound", "x"}.to_error("Pod a/b").object, "Pod a/b");
+  ApiError transport{0, "", "connect"};
+  EXPECT_TRUE(transport.transport());
+  ApiError not_found{404, "NotFound", "x"};
+  EXPECT_EQ(not_found.to_error("Pod a/b").object, "Pod a/b");
 }
 
 TEST(Kubeconfig, ResolvesRelativePathsAgainstItsDirectoryAndPicksTheContext) {
