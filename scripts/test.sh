@@ -38,7 +38,9 @@ if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
   echo "== build (ASan+UBSan)"
   cmake -S . -B build-asan -G Ninja -DSLIME_SANITIZE=ON -DSLIME_BENCH=OFF -DCMAKE_BUILD_TYPE=Debug \
     -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g" >/dev/null
-  ninja -C build-asan
+  # Only what runs under the sanitizers: the unit test binaries and the golden runner.
+  asan_targets=$(ninja -C build-asan -t targets all | grep -Eo '^(unit_[A-Za-z0-9_]+|golden_runner):' | tr -d ':' | sort -u)
+  ninja -C build-asan $asan_targets
   echo "== unit and golden tests under ASan+UBSan"
   ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_ctest build-asan -L 'unit|golden'
 fi

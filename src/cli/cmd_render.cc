@@ -2,6 +2,7 @@
 #include <ctime>
 #include <iomanip>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "commands.h"
@@ -61,8 +62,13 @@ int run_render(const RenderArgs& args) {
   auto result = render::render(std::move(inputs), instances->modules, metrics, options);
 
   std::vector<core::Json> docs;
-  if (args.all)
-    for (auto& o : result.inputs) docs.push_back(std::move(o.json()));
+  if (args.all) {
+    // An input a module re-rendered (e.g. a fence auto-fence manages) prints once, as rendered.
+    std::set<core::ObjectKey> generated;
+    for (const auto& o : result.generated) generated.insert(o.key());
+    for (auto& o : result.inputs)
+      if (!generated.count(o.key())) docs.push_back(std::move(o.json()));
+  }
   for (auto& o : result.generated) docs.push_back(std::move(o.json()));
   if (args.all) {
     std::vector<core::Object> merged;

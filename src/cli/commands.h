@@ -12,5 +12,6 @@ using Runner = std::function<int()>;
 void add_render_command(CLI::App& app, Runner& run);
 void add_run_command(CLI::App& app, Runner& run);  // cmd_run.cc (runtime branch)
 void add_version_command(CLI::App& app, Runner& run);
+void add_boot_command(CLI::App& app, Runner& run);
 
 }  // namespace slime::cli

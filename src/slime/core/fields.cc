@@ -1,6 +1,8 @@
 #include "slime/core/fields.h"
 
+#include <algorithm>
 #include <cmath>
+#include <optional>
 
 namespace slime::core {
 
@@ -40,13 +42,17 @@ FieldReader::FieldReader(const Json& obj, std::string path) : obj_(&obj), path_(
 
 const Json* FieldReader::get(std::string_view camel) {
   if (!obj_->is_object()) return nullptr;
-  for (const std::string& k : {std::string(camel), camel_to_snake(camel)}) {
-    auto it = obj_->find(k);
-    if (it != obj_->end()) {
-      seen_.insert(k);
-      return it->is_null() ? nullptr : &*it;
-    }
-  }
+  const auto& map = obj_->get_ref<const Json::object_t&>();
+  auto lookup = [&](std::string_view k) -> std::optional<const Json*> {
+    auto it = map.find(k);
+    if (it == map.end()) return std::nullopt;
+    if (std::find(seen_.begin(), seen_.end(), &it->first) == seen_.end()) seen_.push_back(&it->first);
+    return it->second.is_null() ? nullptr : &it->second;
+  };
+  if (auto found = lookup(camel)) return *found;
+  // The snake_case spelling differs only when the name has capitals.
+  if (std::any_of(camel.begin(), camel.end(), [](char c) { return c >= 'A' && c <= 'Z'; }))
+    if (auto found = lookup(camel_to_snake(camel))) return *found;
   return nullptr;
 }
 
@@ -135,11 +141,12 @@ std::vector<Error> FieldReader::unknown_fields() const {
     return out;
   }
   if (!obj_->is_object()) return out;
-  for (auto it = obj_->begin(); it != obj_->end(); ++it) {
-    if (seen_.count(it.key())) continue;
+  for (const auto& entry : obj_->get_ref<const Json::object_t&>()) {
+    const std::string& key = entry.first;
+    if (std::find(seen_.begin(), seen_.end(), &key) != seen_.end()) continue;
     Error e;
     e.message = "unknown field";
-    e.field = join_path(path_, it.key());
+    e.field = join_path(path_, key);
     out.push_back(std::move(e));
   }
   return out;

@@ -46,7 +46,9 @@ class FieldReader {
   const Json* obj_;
   std::string path_;
   std::string type_error_;
-  std::set<std::string> seen_;  // actual keys consumed
+  // Keys consumed, as pointers to the keys inside obj_ (stable while obj_ lives): no string copies on the
+  // hot path of decoding thousands of resources.
+  std::vector<const std::string*> seen_;
 };
 
 }  // namespace slime::core

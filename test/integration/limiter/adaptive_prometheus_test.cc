@@ -9,6 +9,7 @@
 
 #include "prometheus_fixture.h"
 #include "slime/core/yaml.h"
+#include "slime/metric/adaptive_round.h"
 #include "slime/metric/metric_cache.h"
 #include "slime/modules/registry.h"
 #include "slime/store/memory_store.h"
@@ -157,6 +158,36 @@ TEST_F(AdaptiveLimiter, ConditionFlipsAndQuotaFollowsTheMetric) {
   out = round_until_load("3");
   EXPECT_TRUE(out.objects.empty());
   EXPECT_GT(exporter_.scrapes(), 3);
+}
+
+TEST_F(AdaptiveLimiter, AdaptiveRoundReportsOnlyKeysWhoseMetricsChanged) {
+  core::RenderContext ctx{store_, cache_, std::chrono::system_clock::now()};
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  metric::AdaptiveRound r;
+  // The first answer is a change (nothing was known); wait until Prometheus has scraped 20 + 30.
+  do {
+    r = metric::run_adaptive_round(*module_, ctx, *client_, cache_);
+    ASSERT_TRUE(r.errors.empty()) << r.errors[0].str();
+    ASSERT_EQ(r.queries, 1u);
+    auto status = module_->reconcile(ctx, "SmartLimiter/default/reviews").statuses.at(0).status;
+    if (status.contains("metricStatus") && status["metricStatus"].value("_base.load", "") == "50") break;
+    std::this_thread::sleep_for(200ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  // Same value again: no key to re-render.
+  r = metric::run_adaptive_round(*module_, ctx, *client_, cache_);
+  EXPECT_TRUE(r.changed_keys.empty());
+  // A new value: exactly the limiter's key.
+  exporter_.set_body(exported(200, 0));
+  deadline = std::chrono::steady_clock::now() + 30s;
+  do {
+    r = metric::run_adaptive_round(*module_, ctx, *client_, cache_);
+    if (!r.changed_keys.empty()) break;
+    std::this_thread::sleep_for(200ms);
+  } while (std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(r.changed_keys, std::vector<std::string>{"SmartLimiter/default/reviews"});
+  auto out = module_->reconcile(ctx, "SmartLimiter/default/reviews");
+  ASSERT_EQ(out.objects.size(), 1u);
+  EXPECT_EQ((*bucket(out))["tokenBucket"]["maxTokens"], 20);
 }
 
 TEST_F(AdaptiveLimiter, ClientReportsQueryErrors) {

@@ -126,8 +126,7 @@ Json query_matcher(const Matcher& m) {
   return object().set("name", m.name).set("string_match", std::move(s));
 }
 
-std::string request_header_key(const WrappedDescriptor& d, std::string_view ns, std::string_view name, uint32_t id) {
-  (void)d;
+std::string request_header_key(std::string_view ns, std::string_view name, uint32_t id) {
   return "RequestHeader[" + std::string(name) + "." + std::string(ns) + "]-Id[" + std::to_string(id) + "]";
 }
 
@@ -276,14 +275,14 @@ Json envoy_filter_spec(const Evaluation& ev, const EvaluatedSet& set, const Limi
     }
   }
   auto value_of = [&](uint32_t id) { return "Service[" + ev.name + "." + ev.ns + "]-Id[" + std::to_string(id) + "]"; };
-  auto header_key_of = [&](const WrappedDescriptor& d, uint32_t id) { return request_header_key(d, ev.ns, ev.name, id); };
+  auto header_key_of = [&](uint32_t id) { return request_header_key(ev.ns, ev.name, id); };
 
   Json patches = Json::array();
   // 1. Route rate_limits, one patch per route config.
   for (const auto& g : group_by_route(all, all_ids, ev.spec.gateway)) {
     Json rate_limits = Json::array();
     for (auto [d, id] : g.descriptors) {
-      Json a = actions(*d, value_of(id), header_key_of(*d, id));
+      Json a = actions(*d, value_of(id), header_key_of(id));
       if (!a.empty()) rate_limits.push_back(object().set("actions", std::move(a)));
     }
     if (rate_limits.empty()) continue;

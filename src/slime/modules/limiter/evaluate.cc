@@ -18,6 +18,7 @@ core::Error problem(const Evaluation& ev, std::string field, std::string message
 
 // Names the first referenced metric that has no value yet, if any.
 std::optional<std::string> waiting_for(const std::string& text, const Material& material) {
+  if (material.unavailable.empty()) return std::nullopt;
   auto refs = expr::references(text);
   if (!refs) return std::nullopt;
   for (const auto& key : *refs)

@@ -315,8 +315,7 @@ ParsedLimiter parse_smart_limiter(const core::Object& limiter) {
     if (top.take(gateway)) out.spec.gateway = *gateway;
     auto host = r.string("host");
     if (top.take(host)) out.spec.host = *host;
-    auto rls = r.string("rls");  // deprecated and unused, but a known field
-    (void)rls;
+    if (auto rls = r.string("rls"); !rls) top.take(rls);  // deprecated and unused, but a known field
     if (const Json* ws = r.get("workloadSelector")) {
       if (!ws->is_object()) {
         top.error("expected a map of labels", r.child("workloadSelector"));

@@ -30,7 +30,7 @@ Json descriptor_json(const WrappedDescriptor& d) {
     Json fi = Json::object();
     if (d.action.fill_interval->seconds) fi["seconds"] = d.action.fill_interval->seconds;
     if (d.action.fill_interval->nanos) fi["nanos"] = d.action.fill_interval->nanos;
-    action["fillInterval"] = fi;
+    action["fillInterval"] = std::move(fi);
   }
   put(action, "strategy", d.action.strategy);
   if (!d.action.headers_to_add.empty()) {
@@ -39,11 +39,12 @@ Json descriptor_json(const WrappedDescriptor& d) {
       Json hv = Json::object();
       put(hv, "key", h.key);
       put(hv, "value", h.value);
-      headers.push_back(hv);
+      headers.push_back(std::move(hv));
     }
-    action["headersToAdd"] = headers;
+    action["headersToAdd"] = std::move(headers);
   }
-  Json j = {{"action", action}};
+  Json j(Json::value_t::object);
+  j["action"] = std::move(action);
   if (!d.match.empty()) {
     Json match = Json::array();
     for (const auto& m : d.match) {
@@ -59,9 +60,9 @@ Json descriptor_json(const WrappedDescriptor& d) {
       put(mj, "presentMatchSeparate", m.present_match_separate);
       put(mj, "useQueryMatch", m.use_query_match);
       if (m.source != MatchSource::kHead) mj["matchSource"] = kMatchSourceNames[static_cast<int>(m.source)];
-      match.push_back(mj);
+      match.push_back(std::move(mj));
     }
-    j["match"] = match;
+    j["match"] = std::move(match);
   }
   if (d.target) j["target"] = target_json(*d.target);
   put(j, "customKey", d.custom_key);
@@ -75,12 +76,12 @@ Json limiter_status(const Evaluation& ev) {
   for (const auto& set : ev.sets) {
     Json list = Json::array();
     for (const auto& d : set.descriptors) list.push_back(descriptor_json(d));
-    rl[set.name] = {{"descriptor", list}};
+    rl[set.name]["descriptor"] = std::move(list);
   }
-  if (!rl.empty()) status["ratelimitStatus"] = rl;
+  if (!rl.empty()) status["ratelimitStatus"] = std::move(rl);
   Json metric = Json::object();
   for (const auto& [k, v] : ev.material.values) metric[k] = v;
-  if (!metric.empty()) status["metricStatus"] = metric;
+  if (!metric.empty()) status["metricStatus"] = std::move(metric);
   return status;
 }
 
