@@ -29,28 +29,41 @@ core::Result<void> run_script(const std::string& script, const std::string& args
 
 std::string source_dir() { return SLIME_SOURCE_DIR; }
 
-core::Result<EnvtestServer*> EnvtestServer::start_shared() {
-  if (g_shared) return g_shared;
+core::Result<std::unique_ptr<EnvtestServer>> EnvtestServer::start_private() {
   char tmpl[] = "/tmp/slime-envtest-XXXXXX";
   if (!mkdtemp(tmpl)) return core::fail("mkdtemp failed");
-  auto* s = new EnvtestServer();
+  auto s = std::unique_ptr<EnvtestServer>(new EnvtestServer());
   s->dir_ = tmpl;
   if (auto r = run_script("start.sh", s->dir_); !r) {
-    delete s;
+    s->stop();
     return std::unexpected(r.error());
   }
-  g_shared = s;
   return s;
 }
 
-void EnvtestServer::stop_shared() {
-  if (!g_shared) return;
-  (void)run_script("stop.sh", g_shared->dir_);
+void EnvtestServer::stop() {
+  if (dir_.empty()) return;
+  (void)run_script("stop.sh", dir_);
+  // SLIME_ENVTEST_KEEP=1 keeps logs and data for a post-mortem.
   if (!std::getenv("SLIME_ENVTEST_KEEP")) {
     std::error_code ec;
-    std::filesystem::remove_all(g_shared->dir_, ec);
+    std::filesystem::remove_all(dir_, ec);
   }
-  delete g_shared;
+  dir_.clear();
+}
+
+EnvtestServer::~EnvtestServer() { stop(); }
+
+core::Result<EnvtestServer*> EnvtestServer::start_shared() {
+  if (g_shared) return g_shared;
+  auto s = start_private();
+  if (!s) return std::unexpected(s.error());
+  g_shared = s->release();
+  return g_shared;
+}
+
+void EnvtestServer::stop_shared() {
+  delete g_shared;  // the destructor stops the servers
   g_shared = nullptr;
 }
 

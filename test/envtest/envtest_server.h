@@ -2,6 +2,7 @@
 // A real etcd + kube-apiserver for one test program, started with tools/envtest/start.sh in a fresh
 // temporary directory and stopped with stop.sh. Tests talk to it only through the kubeconfig it
 // writes, as a user's slime would.
+#include <memory>
 #include <string>
 
 #include "slime/core/error.h"
@@ -15,6 +16,10 @@ class EnvtestServer {
   static core::Result<EnvtestServer*> start_shared();
   // Stops the shared servers and removes the directory (called from a gtest Environment).
   static void stop_shared();
+  // A server of one's own (tests that need a pristine cluster); stopped by stop() or the destructor.
+  static core::Result<std::unique_ptr<EnvtestServer>> start_private();
+  void stop();
+  ~EnvtestServer();
 
   const std::string& dir() const { return dir_; }
   std::string kubeconfig() const { return dir_ + "/kubeconfig"; }

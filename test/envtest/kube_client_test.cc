@@ -5,6 +5,9 @@
 #include <atomic>
 #include <chrono>
 #include <thread>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "envtest_server.h"
 #include "slime/kube/client.h"
@@ -276,6 +279,96 @@ TEST(KubeClient, ClientSideQpsLimitThrottles) {
   for (int i = 0; i < 11; ++i) ASSERT_TRUE(c.get(kNamespace, "", "default").has_value());
   // 10 waits of 50 ms at least; generous bound on the other side is not asserted (timing-free).
   EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(450));
+}
+
+}  // namespace
+}  // namespace slime::kube
+
+namespace slime::kube {
+namespace {
+
+std::string base64(const std::string& in) {
+  static const char* k = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < in.size(); i += 3) {
+    unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8 | (unsigned char)in[i + 2];
+    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63], k[v & 63]};
+  }
+  if (i + 1 == in.size()) {
+    unsigned v = (unsigned char)in[i] << 16;
+    out += {k[v >> 18], k[(v >> 12) & 63], '=', '='};
+  } else if (i + 2 == in.size()) {
+    unsigned v = (unsigned char)in[i] << 16 | (unsigned char)in[i + 1] << 8;
+    out += {k[v >> 18], k[(v >> 12) & 63], k[(v >> 6) & 63], '='};
+  }
+  return out;
+}
+
+std::string read_all(const std::string& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+TEST(KubeClient, KubeconfigWithEmbeddedCertificateData) {
+  std::string pki = server().dir() + "/pki/";
+  auto base = load_kubeconfig(server().kubeconfig());
+  ASSERT_TRUE(base.has_value());
+  std::string path = server().dir() + "/kubeconfig-data";
+  std::ofstream(path) << "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+                      << "clusters:\n- name: k\n  cluster:\n    server: " << base->server
+                      << "\n    certificate-authority-data: " << base64(read_all(pki + "ca.crt"))
+                      << "\nusers:\n- name: u\n  user:\n    client-certificate-data: " << base64(read_all(pki + "client.crt"))
+                      << "\n    client-key-data: " << base64(read_all(pki + "client.key"))
+                      << "\ncontexts:\n- name: c\n  context: {cluster: k, user: u, namespace: team}\n";
+  auto cfg = load_kubeconfig(path);
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().str();
+  EXPECT_EQ(cfg->ns, "team");
+  Client c(*cfg);
+  auto l = c.list(kNamespace);
+  ASSERT_TRUE(l.has_value()) << l.error().str();
+}
+
+TEST(KubeClient, InClusterServiceAccountFilesAuthenticate) {
+  // The files a pod gets, pointed at the envtest server (its token user is in system:masters).
+  std::string sa = server().dir() + "/serviceaccount";
+  std::filesystem::create_directories(sa);
+  std::filesystem::copy_file(server().dir() + "/pki/ca.crt", sa + "/ca.crt",
+                             std::filesystem::copy_options::overwrite_existing);
+  std::ofstream(sa + "/token") << "slime-envtest-token\n";
+  std::ofstream(sa + "/namespace") << "kube-system";
+  auto base = load_kubeconfig(server().kubeconfig());
+  ASSERT_TRUE(base.has_value());
+  std::string hostport = base->server.substr(std::string("https://").size());
+  setenv("KUBERNETES_SERVICE_HOST", hostport.substr(0, hostport.rfind(':')).c_str(), 1);
+  setenv("KUBERNETES_SERVICE_PORT", hostport.substr(hostport.rfind(':') + 1).c_str(), 1);
+  auto cfg = in_cluster_config(sa);
+  unsetenv("KUBERNETES_SERVICE_HOST");
+  unsetenv("KUBERNETES_SERVICE_PORT");
+  ASSERT_TRUE(cfg.has_value()) << cfg.error().str();
+  EXPECT_EQ(cfg->ns, "kube-system");
+  Client c(*cfg);
+  EXPECT_TRUE(c.get(kNamespace, "", "kube-system").has_value());
+  EXPECT_FALSE(in_cluster_config(sa).has_value()) << "outside a pod (no env) it must refuse";
+}
+
+TEST(KubeClient, BrokenKubeconfigsAreErrorsNotCrashes) {
+  std::string dir = server().dir();
+  std::vector<std::string> bad = {
+      "", "[1, 2", "apiVersion: v1\nkind: Config\n", "current-context: x\ncontexts: 5\n",
+      "current-context: c\ncontexts:\n- name: c\n  context: {cluster: k, user: u}\nclusters:\n- name: k\n  cluster: {}\n",
+      "current-context: c\ncontexts:\n- name: c\n  context: {cluster: k, user: u}\nclusters:\n- name: k\n  cluster: "
+      "{server: 'https://x', certificate-authority-data: '!!notbase64'}\n",
+      "current-context: c\ncontexts:\n- name: c\n  context: {cluster: k, user: u}\nclusters:\n- name: k\n  cluster: "
+      "{server: 'https://x'}\nusers:\n- name: u\n  user: {exec: {command: aws}}\n"};
+  for (size_t i = 0; i < bad.size(); ++i) {
+    std::string p = dir + "/bad-" + std::to_string(i);
+    std::ofstream(p) << bad[i];
+    EXPECT_FALSE(load_kubeconfig(p).has_value()) << bad[i];
+  }
+  EXPECT_FALSE(load_kubeconfig(dir + "/does-not-exist").has_value());
 }
 
 }  // namespace

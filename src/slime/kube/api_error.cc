@@ -22,7 +22,8 @@ ApiError api_error_from_response(long code, const std::string& body) {
   ApiError e{code, {}, {}};
   // The body is untrusted: a proxy in front of the server may answer with HTML or nothing.
   auto doc = core::Json::parse(body, nullptr, /*allow_exceptions=*/false);
-  if (doc.is_object() && doc.value("kind", "") == "Status") {
+  auto kind = doc.is_object() ? doc.find("kind") : doc.end();
+  if (doc.is_object() && kind != doc.end() && kind->is_string() && *kind == "Status") {
     if (auto r = doc.find("reason"); r != doc.end() && r->is_string()) e.reason = r->get<std::string>();
     if (auto m = doc.find("message"); m != doc.end() && m->is_string()) e.message = m->get<std::string>();
   } else {

@@ -41,13 +41,22 @@ void Controller::on_change(const ObjectPtr& old, const ObjectPtr& now) {
   const core::Object& changed = now ? *now : *old;
   auto gk = changed.key().gk;
   if (!reads_.count(gk) && !writes_.count(gk)) return;
-  auto keys = cluster_.store().read([&](const core::Snapshot& snap) {
+  auto keys = cluster_.store().read([&](const core::Snapshot& snap) -> std::vector<std::string> {
     core::RenderContext ctx{snap, no_metrics_, std::chrono::system_clock::now()};
-    auto ks = module_.keys_for(ctx, changed);
+    std::vector<std::string> ks;
+    try {
+      ks = module_.keys_for(ctx, changed);
+    } catch (const std::exception& e) {
+      spdlog::error("keys_for threw module={} object=\"{}\" error=\"{}\"", kind(), changed.ref(), e.what());
+      return {};
+    }
     // A relabelled object may stop matching a key: ask about its previous state too.
     if (old && now) {
-      auto more = module_.keys_for(ctx, *old);
-      ks.insert(ks.end(), more.begin(), more.end());
+      try {
+        auto more = module_.keys_for(ctx, *old);
+        ks.insert(ks.end(), more.begin(), more.end());
+      } catch (const std::exception&) {
+      }
     }
     return ks;
   });
@@ -55,9 +64,14 @@ void Controller::on_change(const ObjectPtr& old, const ObjectPtr& now) {
 }
 
 void Controller::enqueue_all() {
-  auto keys = cluster_.store().read([&](const core::Snapshot& snap) {
+  auto keys = cluster_.store().read([&](const core::Snapshot& snap) -> std::vector<std::string> {
     core::RenderContext ctx{snap, no_metrics_, std::chrono::system_clock::now()};
-    return module_.keys(ctx);
+    try {
+      return module_.keys(ctx);
+    } catch (const std::exception& e) {
+      spdlog::error("keys threw module={} error=\"{}\"", kind(), e.what());
+      return {};
+    }
   });
   for (auto& k : keys) queue_.add(k);
   // Keys that rendered something before but no longer exist must still be pruned.
@@ -89,7 +103,13 @@ bool Controller::idle() const { return queue_.pending() == 0; }
 void Controller::worker() {
   while (auto key = queue_.get()) {
     auto start = std::chrono::steady_clock::now();
-    bool ok = reconcile(*key);
+    bool ok = false;
+    try {
+      ok = reconcile(*key);
+    } catch (const std::exception& e) {
+      // A module bug must cost one key a retry, not the process.
+      spdlog::error("reconcile threw module={} key={} error=\"{}\"", kind(), *key, e.what());
+    }
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     Labels l{{"module", kind()}};
     metrics_.inc("slime_reconcile_total", {{"module", kind()}, {"result", ok ? "success" : "error"}});

@@ -133,7 +133,12 @@ void LeaderElector::run() {
   spdlog::info("leader election started lease={}/{} identity={}", opts_.lease_namespace, opts_.lease_name,
                opts_.identity);
   while (!stop_) {
-    bool ok = try_acquire_or_renew();
+    bool ok = false;
+    try {
+      ok = try_acquire_or_renew();
+    } catch (const core::Json::exception& e) {  // a Lease someone wrote with odd field types
+      spdlog::warn("unreadable lease {}/{} error=\"{}\"", opts_.lease_namespace, opts_.lease_name, e.what());
+    }
     auto now = std::chrono::steady_clock::now();
     if (ok) {
       last_renew_ = now;
@@ -157,7 +162,10 @@ void LeaderElector::run() {
   if (leading_) {
     // Release: an empty holder with a 1 s duration lets a standby take over right away.
     auto got = client_.get(kLease, opts_.lease_namespace, opts_.lease_name);
-    if (got && got->spec().is_object() && got->spec().value("holderIdentity", "") == opts_.identity) {
+    const core::Json* holder = got && got->spec().is_object() && got->spec().contains("holderIdentity")
+                                   ? &got->spec()["holderIdentity"]
+                                   : nullptr;
+    if (holder && holder->is_string() && holder->get<std::string>() == opts_.identity) {
       core::Object lease = *got;
       lease.json()["spec"]["holderIdentity"] = "";
       lease.json()["spec"]["leaseDurationSeconds"] = 1;

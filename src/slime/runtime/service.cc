@@ -109,7 +109,11 @@ int run_service(const ServiceOptions& opts, const std::vector<core::Module*>& mo
   std::atomic<bool> lost{false};
   if (opts.leader_elect && client) {
     elector = std::make_unique<LeaderElector>(
-        *client, opts.election, [&manager] { manager.set_leading(true); }, [&lost] { lost = true; });
+        *client, opts.election, [&manager] { manager.set_leading(true); },
+        // Stepping down because we were asked to stop is not "lost".
+        [&lost, &stop] {
+          if (!stop) lost = true;
+        });
   }
 
   AdminServer admin;
