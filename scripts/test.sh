@@ -32,7 +32,10 @@ echo "== build (release, -Werror)"
 cmake -S . -B build -G Ninja -DSLIME_WERROR=ON >/dev/null
 ninja -C build
 echo "== tests"
-run_ctest build
+run_ctest build -LE envtest
+# Real apiserver+etcd per program, and timing-sensitive failover checks: one at a time.
+echo "== envtest (real kube-apiserver + etcd)"
+jobs=1 run_ctest build -L envtest
 
 if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
   echo "== build (ASan+UBSan)"
