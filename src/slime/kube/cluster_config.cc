@@ -6,6 +6,7 @@
 #include <optional>
 #include <sstream>
 
+#include "slime/core/base64.h"
 #include "slime/core/json.h"
 #include "slime/core/yaml.h"
 
@@ -23,33 +24,6 @@ std::optional<std::string> read_file(const std::string& path) {
   return ss.str();
 }
 
-// RFC 4648 base64 with padding, as kubeconfig *-data fields use; whitespace is ignored.
-std::optional<std::string> base64_decode(std::string_view in) {
-  auto value = [](char c) -> int {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-  };
-  std::string out;
-  unsigned buffer = 0;
-  int bits = 0;
-  for (char c : in) {
-    if (c == '=' ) break;
-    if (c == '\n' || c == '\r' || c == ' ' || c == '\t') continue;
-    int v = value(c);
-    if (v < 0) return std::nullopt;
-    buffer = (buffer << 6) | static_cast<unsigned>(v);
-    bits += 6;
-    if (bits >= 8) {
-      bits -= 8;
-      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-    }
-  }
-  return out;
-}
 
 std::string str_field(const Json& obj, const char* key) {
   if (!obj.is_object()) return {};
@@ -77,7 +51,7 @@ std::string resolve(const fs::path& base, const std::string& p) {
 core::Result<std::string> decode_field(const Json& obj, const char* key, const std::string& where) {
   std::string raw = str_field(obj, key);
   if (raw.empty()) return std::string();
-  auto d = base64_decode(raw);
+  auto d = core::base64_decode(raw);
   if (!d) return core::fail("expected base64 data", where + "." + key);
   return *d;
 }

@@ -1,6 +1,7 @@
 #pragma once
 // Small JSON helpers the converters share: RFC 7386 merge patches, Go-protojson-like compact output,
 // and base64 (Secret data).
+#include "slime/core/base64.h"
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,6 @@ void merge_patch(Json& target, const Json& patch);
 std::string compact_json(const Json& value);
 
 // Standard base64 (with or without padding); nullopt when `in` is not base64.
-std::optional<std::string> base64_decode(std::string_view in);
+using core::base64_decode;
 
 }  // namespace slime::plugin
