@@ -138,7 +138,7 @@ void start_slime(Process& p, const std::string& kubeconfig, const fs::path& conf
     (void)f;
     dup2(fileno(stderr), fileno(stdout));
     std::string bin = std::string(SLIME_BINARY_DIR) + "/bin/slime";
-    std::vector<std::string> args{"slime", "run", "--kubeconfig", kubeconfig, "--admin-addr", "127.0.0.1:0"};
+    std::vector<std::string> args{"slime", "run", "--kubeconfig", kubeconfig, "--admin-addr", "127.0.0.1:0", "--als-addr", "off"};
     if (fs::exists(config)) {
       args.push_back("--config");
       args.push_back(config.string());

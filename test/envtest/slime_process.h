@@ -92,13 +92,14 @@ class SlimeProcess {
     return port_;
   }
 
-  // Sends sig and waits up to 5 s (then SIGKILL). Returns the exit status, -1 if killed.
+  // Sends sig and waits up to 20 s (then SIGKILL). Returns the exit status, -1 if killed. Generous because
+  // a graceful stop waits for in-flight API calls, which a loaded CI machine can hold for seconds.
   int kill_now(int sig) {
     if (pid_ <= 0) return -1;
     ::kill(pid_, sig);
     int status = 0;
     bool exited = false;
-    for (int i = 0; i < 100; ++i) {
+    for (int i = 0; i < 400; ++i) {
       if (waitpid(pid_, &status, WNOHANG) == pid_) {
         exited = true;
         break;

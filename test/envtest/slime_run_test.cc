@@ -29,13 +29,13 @@ bool leading(SlimeProcess& p) {
 }
 
 std::vector<std::string> args() {
-  return {"run", "--kubeconfig", server().kubeconfig(), "--admin-addr", "127.0.0.1:0", "--leader-elect", "on",
+  return {"run", "--kubeconfig", server().kubeconfig(), "--admin-addr", "127.0.0.1:0", "--als-addr", "off", "--leader-elect", "on",
           "--leader-election-id", "slime-e2e", "--lease-duration", "10", "--renew-deadline", "7", "--retry-period", "1"};
 }
 
 TEST(SlimeRun, ReadyOnARealApiserver) {
   SlimeProcess p;
-  p.start({"run", "--kubeconfig", server().kubeconfig(), "--admin-addr", "127.0.0.1:0"}, server().dir() + "/single.log");
+  p.start({"run", "--kubeconfig", server().kubeconfig(), "--admin-addr", "127.0.0.1:0", "--als-addr", "off"}, server().dir() + "/single.log");
   ASSERT_NE(p.admin_port(), 0) << p.log();
   ASSERT_TRUE(eventually([&] { return http_get(p.admin_port(), "/readyz").status == 200; }, std::chrono::seconds(20)))
       << p.log();

@@ -70,7 +70,7 @@ TEST(SlimeRunCli, ServesAdminEndpointsAndStopsOnSigterm) {
     (void)f;
     dup2(fileno(stderr), fileno(stdout));
     std::string bin = std::string(SLIME_BINARY_DIR) + "/bin/slime";
-    execl(bin.c_str(), "slime", "run", "--state-dir", dir.c_str(), "--admin-addr", "127.0.0.1:0", nullptr);
+    execl(bin.c_str(), "slime", "run", "--state-dir", dir.c_str(), "--admin-addr", "127.0.0.1:0", "--als-addr", "off", nullptr);
     _exit(127);
   }
   int port = 0;
