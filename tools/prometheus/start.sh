@@ -32,7 +32,7 @@ CONF
 # A free port: bind port 0 and read back what the kernel chose. Retries cover the race with other users.
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()' 2>/dev/null ||
-    echo $((20000 + RANDOM % 20000))
+    echo $((20000 + RANDOM % 12000))  # below the ephemeral range (32768+)
 }
 
 for attempt in 1 2 3 4 5; do
