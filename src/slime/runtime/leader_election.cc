@@ -25,9 +25,9 @@ std::string micro_time_now() {
   gmtime_r(&t, &tm);
   char buf[64];
   std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  char out[80];
-  std::snprintf(out, sizeof out, "%s.%06lldZ", buf, static_cast<long long>(micros));
-  return out;
+  char frac[8];
+  std::snprintf(frac, sizeof frac, "%06d", static_cast<int>(micros % 1000000));
+  return std::string(buf) + "." + frac + "Z";
 }
 
 }  // namespace
