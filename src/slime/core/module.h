@@ -5,6 +5,7 @@
 // reconcile keys (one per user resource, plus any singletons such as a shared ConfigMap) so that the
 // long-running controller re-renders only what a change touches, while `slime render` simply
 // reconciles every key.
+#include <chrono>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -52,6 +53,8 @@ class Module {
   virtual std::vector<std::string> keys_for(const RenderContext& ctx, const Object& changed) const = 0;
   // Metric queries the key needs answered before reconcile (default: none).
   virtual std::vector<MetricRequest> metric_requests(const RenderContext&, std::string_view) const { return {}; }
+  // How often a long-running driver asks the metric source again (the adaptive loop's tick).
+  virtual std::chrono::milliseconds metric_refresh() const { return std::chrono::seconds(30); }
 
   virtual ModuleOutput reconcile(const RenderContext& ctx, std::string_view key) const = 0;
 };
