@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "slime/core/module.h"
+#include "slime/runtime/finalizer.h"
 #include "slime/runtime/metrics.h"
 #include "slime/runtime/work_queue.h"
 #include "slime/store/cluster.h"
@@ -63,6 +64,8 @@ class Controller {
   std::mutex owned_mu_;
   std::map<std::string, std::set<core::ObjectKey>> owned_;      // key -> objects it rendered
   std::map<std::string, std::string> reported_;                 // key -> problems last reported
+
+  std::unique_ptr<Finalizer> finalizer_;  // modules with cleanup(): see finalizer.h
 };
 
 }  // namespace slime::runtime

@@ -107,6 +107,33 @@ core::Result<void> KubeCluster::apply_status(const core::Object& target, const c
   return {};
 }
 
+core::Result<void> KubeCluster::set_finalizers(const core::Object& target, const std::vector<std::string>& finalizers) {
+  // A merge patch replaces the whole list; the resourceVersion precondition makes sure it replaces the
+  // list we computed from, not one another controller has changed meanwhile.
+  core::Json meta = {{"finalizers", finalizers.empty() ? core::Json(nullptr) : core::Json(finalizers)}};
+  if (auto rv = target.resource_version(); !rv.empty()) meta["resourceVersion"] = rv;
+  auto r = client_.merge_patch(target.gvk(), target.ns(), target.name(), {{"metadata", meta}});
+  if (!r) {
+    if (r.error().not_found()) return {};  // already gone: nothing left to hold
+    return std::unexpected(r.error().to_error(target.ref()));
+  }
+  core::Object live = std::move(*r);
+  auto& m = live.json()["metadata"];
+  m.erase("managedFields");
+  // Releasing the last finalizer of an object being deleted deletes it; the watch confirms.
+  if (m.contains("deletionTimestamp") && (!m.contains("finalizers") || m["finalizers"].empty()))
+    store_.remove(live.key());
+  else store_.put(std::move(live));
+  return {};
+}
+
+bool KubeCluster::covers(const core::ObjectKey& key) const {
+  if (!ns_.empty() && !key.ns.empty() && key.ns != ns_) return false;
+  std::lock_guard lock(mu_);
+  auto it = informers_.find(key.gk);
+  return it != informers_.end() && it->second->synced();
+}
+
 void KubeCluster::record_problem(const core::Object& regarding, const std::string& reason, const std::string& message) {
   if (auto r = client_.record_event(regarding, "Warning", reason, message); !r)
     spdlog::warn("cannot record event object=\"{}\" error=\"{}\"", regarding.ref(), r.error().str());
