@@ -5,6 +5,21 @@
 #include <algorithm>
 
 namespace slime::runtime {
+namespace {
+
+// Without copying: the planner looks at every object of the written kinds.
+std::string_view annotation_of(const core::Object& o, const std::string& name) {
+  const auto& doc = o.json();
+  auto meta = doc.find("metadata");
+  if (meta == doc.end() || !meta->is_object()) return {};
+  auto anns = meta->find("annotations");
+  if (anns == meta->end() || !anns->is_object()) return {};
+  auto v = anns->find(name);
+  if (v == anns->end() || !v->is_string()) return {};
+  return v->get_ref<const std::string&>();
+}
+
+}  // namespace
 
 core::ObjectKey cleanup_resource_key(const core::GroupKind& kind, std::string_view key) {
   auto slash = key.find('/');
@@ -34,7 +49,7 @@ std::vector<std::string> finalizers_of(const core::Object& o) {
 
 CleanupPlan plan_cleanup(const core::Snapshot& snap, const core::Cleanup& cleanup,
                          const std::set<core::GroupKind>& written_kinds, std::string_view key,
-                         const std::set<core::ObjectKey>& handled, const CleanupBackend& backend) {
+                         const std::function<bool(const core::ObjectKey&)>& handled, const CleanupBackend& backend) {
   CleanupPlan plan;
   const core::Object* resource = snap.get(cleanup_resource_key(cleanup.kind, key));
   auto finalizers = resource ? finalizers_of(*resource) : std::vector<std::string>{};
@@ -52,10 +67,9 @@ CleanupPlan plan_cleanup(const core::Snapshot& snap, const core::Cleanup& cleanu
     }
     return plan;
   }
-  std::string owner(key);
   for (const auto& gk : written_kinds)
     for (const auto* o : snap.list(gk))
-      if (!handled.count(o->key()) && o->annotation(cleanup.annotation) == owner) plan.remove.push_back(*o);
+      if (annotation_of(*o, cleanup.annotation) == key && !handled(o->key())) plan.remove.push_back(*o);
   if (resource && backend.keeps_finalizers && ours != finalizers.end()) {
     finalizers.erase(ours);
     plan.resource = *resource;
@@ -67,13 +81,14 @@ CleanupPlan plan_cleanup(const core::Snapshot& snap, const core::Cleanup& cleanu
 std::vector<std::string> orphaned_cleanup_keys(const core::Snapshot& snap, const core::Cleanup& cleanup,
                                                const std::set<core::GroupKind>& written_kinds,
                                                const std::function<bool(const core::ObjectKey&)>& covered) {
-  std::set<std::string> seen, orphaned;
+  std::set<std::string_view> seen;  // views into the snapshot, valid during the read
+  std::set<std::string> orphaned;
   for (const auto& gk : written_kinds)
     for (const auto* o : snap.list(gk)) {
-      std::string owner = o->annotation(cleanup.annotation);
-      if (owner.empty() || !seen.insert(owner).second) continue;
+      std::string_view owner = annotation_of(*o, cleanup.annotation);
+      if (owner.empty() || !seen.emplace(owner).second) continue;
       auto resource = cleanup_resource_key(cleanup.kind, owner);
-      if (!snap.get(resource) && covered(resource)) orphaned.insert(owner);
+      if (!snap.get(resource) && covered(resource)) orphaned.emplace(owner);
     }
   return {orphaned.begin(), orphaned.end()};
 }
@@ -88,10 +103,10 @@ Finalizer::Finalizer(core::Cleanup cleanup, std::set<core::GroupKind> written_ki
 
 CleanupPlan Finalizer::plan(const core::Snapshot& snap, std::string_view key, const std::set<core::ObjectKey>& owned,
                             const std::set<core::ObjectKey>& rendered) const {
-  std::set<core::ObjectKey> handled = owned;
-  handled.insert(rendered.begin(), rendered.end());
   CleanupBackend backend{cluster_.keeps_finalizers(), cluster_.covers(cleanup_resource_key(cleanup_.kind, key))};
-  return plan_cleanup(snap, cleanup_, written_kinds_, key, handled, backend);
+  return plan_cleanup(
+      snap, cleanup_, written_kinds_, key,
+      [&](const core::ObjectKey& k) { return owned.count(k) > 0 || rendered.count(k) > 0; }, backend);
 }
 
 bool Finalizer::execute(const CleanupPlan& plan, std::string_view key, bool writes_ok) {

@@ -43,11 +43,11 @@ core::ObjectKey cleanup_resource_key(const core::GroupKind& kind, std::string_vi
 bool being_deleted(const core::Object& o);
 std::vector<std::string> finalizers_of(const core::Object& o);
 
-// `handled`: objects the controller already deals with in this reconcile (rendered, or pruned as
-// previously rendered); the plan leaves them alone.
+// `handled`: true for objects the controller already deals with in this reconcile (rendered, or pruned
+// as previously rendered); the plan leaves them alone.
 CleanupPlan plan_cleanup(const core::Snapshot& snap, const core::Cleanup& cleanup,
                          const std::set<core::GroupKind>& written_kinds, std::string_view key,
-                         const std::set<core::ObjectKey>& handled, const CleanupBackend& backend);
+                         const std::function<bool(const core::ObjectKey&)>& handled, const CleanupBackend& backend);
 
 // Keys whose resource is gone but whose objects are still there (deleted while no Slime ran), for the
 // start-up pass. `covered` says whether the absence of a resource can be trusted.

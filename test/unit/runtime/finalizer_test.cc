@@ -51,6 +51,7 @@ store::MemoryStore world() {
 }
 
 const CleanupBackend kKube{true, true};
+const auto kNothingHandled = [](const ObjectKey&) { return false; };
 
 TEST(CleanupPlan, ResourceKeyIsNamespaceSlashName) {
   EXPECT_EQ(cleanup_resource_key(kOwnerKind, "ops/a"), (ObjectKey{kOwnerKind, "ops", "a"}));
@@ -60,7 +61,7 @@ TEST(CleanupPlan, ResourceKeyIsNamespaceSlashName) {
 TEST(CleanupPlan, AddsTheFinalizerToALiveResourceKeepingOthers) {
   auto s = world();
   s.put(owner("a", ", finalizers: [example.com/other]"));
-  auto plan = plan_cleanup(s, kCleanup, kWritten, "ops/a", {}, kKube);
+  auto plan = plan_cleanup(s, kCleanup, kWritten, "ops/a", kNothingHandled, kKube);
   ASSERT_TRUE(plan.finalizers.has_value());
   EXPECT_EQ(*plan.finalizers, (std::vector<std::string>{"example.com/other", "slime.io/slimeboot-cleanup"}));
   ASSERT_TRUE(plan.resource.has_value());
@@ -72,10 +73,10 @@ TEST(CleanupPlan, NothingToDoWhenTheFinalizerIsThereOrTheBackendHasNone) {
   auto s = world();
   s.put(owner("a", ", finalizers: [slime.io/slimeboot-cleanup]"));
   s.put(owner("b"));
-  auto plan = plan_cleanup(s, kCleanup, kWritten, "ops/a", {}, kKube);
+  auto plan = plan_cleanup(s, kCleanup, kWritten, "ops/a", kNothingHandled, kKube);
   EXPECT_FALSE(plan.finalizers.has_value());
   EXPECT_TRUE(plan.remove.empty());
-  auto no_finalizers = plan_cleanup(s, kCleanup, kWritten, "ops/b", {}, CleanupBackend{false, true});
+  auto no_finalizers = plan_cleanup(s, kCleanup, kWritten, "ops/b", kNothingHandled, CleanupBackend{false, true});
   EXPECT_FALSE(no_finalizers.finalizers.has_value());
   EXPECT_TRUE(no_finalizers.remove.empty());
 }
@@ -83,7 +84,7 @@ TEST(CleanupPlan, NothingToDoWhenTheFinalizerIsThereOrTheBackendHasNone) {
 TEST(CleanupPlan, ADeletingResourceLosesItsObjectsThenOurFinalizerOnly) {
   auto s = world();
   s.put(owner("a", ", deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: [slime.io/slimeboot-cleanup, example.com/other]"));
-  auto plan = plan_cleanup(s, kCleanup, kWritten, "ops/a", {}, kKube);
+  auto plan = plan_cleanup(s, kCleanup, kWritten, "ops/a", kNothingHandled, kKube);
   // Only objects of written kinds annotated with exactly this key (not b's, not the user's, not the Secret).
   EXPECT_EQ(names(plan.remove), (std::vector<std::string>{"ConfigMap/a", "Deployment/a"}));
   ASSERT_TRUE(plan.finalizers.has_value());
@@ -93,7 +94,8 @@ TEST(CleanupPlan, ADeletingResourceLosesItsObjectsThenOurFinalizerOnly) {
 TEST(CleanupPlan, ObjectsTheControllerHandlesAreLeftToIt) {
   auto s = world();
   s.put(owner("a", ", deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: [slime.io/slimeboot-cleanup]"));
-  auto plan = plan_cleanup(s, kCleanup, kWritten, "ops/a", {ObjectKey{kDeployment, "ops", "a"}}, kKube);
+  auto plan = plan_cleanup(s, kCleanup, kWritten, "ops/a",
+                           [](const ObjectKey& k) { return k == ObjectKey{kDeployment, "ops", "a"}; }, kKube);
   EXPECT_EQ(names(plan.remove), std::vector<std::string>{"ConfigMap/a"});
   ASSERT_TRUE(plan.finalizers.has_value());
   EXPECT_TRUE(plan.finalizers->empty());
@@ -102,18 +104,18 @@ TEST(CleanupPlan, ObjectsTheControllerHandlesAreLeftToIt) {
 TEST(CleanupPlan, ADeletingResourceWithoutOurFinalizerStillLosesItsObjects) {
   auto s = world();
   s.put(owner("a", ", deletionTimestamp: '2026-01-01T00:00:00Z', finalizers: [example.com/other]"));
-  auto plan = plan_cleanup(s, kCleanup, kWritten, "ops/a", {}, kKube);
+  auto plan = plan_cleanup(s, kCleanup, kWritten, "ops/a", kNothingHandled, kKube);
   EXPECT_EQ(names(plan.remove), (std::vector<std::string>{"ConfigMap/a", "Deployment/a"}));
   EXPECT_FALSE(plan.finalizers.has_value()) << "never adds a finalizer to a resource being deleted";
 }
 
 TEST(CleanupPlan, AGoneResourceLosesItsObjectsOnlyWhenItsAbsenceIsCertain) {
   auto s = world();
-  auto plan = plan_cleanup(s, kCleanup, kWritten, "ops/a", {}, kKube);
+  auto plan = plan_cleanup(s, kCleanup, kWritten, "ops/a", kNothingHandled, kKube);
   EXPECT_EQ(names(plan.remove), (std::vector<std::string>{"ConfigMap/a", "Deployment/a"}));
   EXPECT_FALSE(plan.finalizers.has_value());
   // Kind not read yet, or namespace not watched: absence proves nothing.
-  auto unsure = plan_cleanup(s, kCleanup, kWritten, "ops/a", {}, CleanupBackend{true, false});
+  auto unsure = plan_cleanup(s, kCleanup, kWritten, "ops/a", kNothingHandled, CleanupBackend{true, false});
   EXPECT_TRUE(unsure.remove.empty());
 }
 
