@@ -17,6 +17,10 @@ void KubeCluster::start_informer(const core::Gvk& gvk) {
     else store_.put(ev.object);
   });
   inf->start();
+  {
+    std::lock_guard lock(served_mu_);
+    served_[gvk.group_kind()] = inf.get();
+  }
   std::lock_guard lock(mu_);
   informers_[gvk.group_kind()] = std::move(inf);
 }
@@ -129,9 +133,9 @@ core::Result<void> KubeCluster::set_finalizers(const core::Object& target, const
 
 bool KubeCluster::covers(const core::ObjectKey& key) const {
   if (!ns_.empty() && !key.ns.empty() && key.ns != ns_) return false;
-  std::lock_guard lock(mu_);
-  auto it = informers_.find(key.gk);
-  return it != informers_.end() && it->second->synced();
+  std::lock_guard lock(served_mu_);
+  auto it = served_.find(key.gk);
+  return it != served_.end() && it->second->synced();
 }
 
 void KubeCluster::record_problem(const core::Object& regarding, const std::string& reason, const std::string& message) {

@@ -48,6 +48,10 @@ class KubeCluster final : public store::Cluster {
   mutable std::mutex mu_;
   std::map<core::GroupKind, std::unique_ptr<kube::Informer>> informers_;
   std::set<core::GroupKind> missing_;
+  // covers() is called while the store is read-locked: it must not wait for mu_, which stop() holds
+  // while joining informers that may be waiting for the store's write lock.
+  mutable std::mutex served_mu_;
+  std::map<core::GroupKind, const kube::Informer*> served_;
   std::atomic<bool> stop_{false};
   std::thread retry_thread_;
 };
