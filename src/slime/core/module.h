@@ -7,6 +7,7 @@
 // reconciles every key.
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -33,6 +34,18 @@ struct ModuleOutput {
   std::vector<Error> problems;
 };
 
+// Clean-up on delete, for modules whose reconcile keys are the "<namespace>/<name>" of resources of one
+// kind and whose rendered objects carry `annotation: <that key>`. `slime run` then keeps `finalizer` on
+// each such resource (where the backend has finalizers) and, once the resource is being deleted or is
+// gone (also: deleted while no Slime ran), deletes every object of the module's writes() kinds that
+// carries the annotation, before releasing the finalizer. reconcile() must render nothing for a resource
+// whose metadata.deletionTimestamp is set.
+struct Cleanup {
+  GroupKind kind;
+  std::string finalizer;
+  std::string annotation;
+};
+
 class Module {
  public:
   virtual ~Module() = default;
@@ -57,6 +70,9 @@ class Module {
   virtual std::chrono::milliseconds metric_refresh() const { return std::chrono::seconds(30); }
 
   virtual ModuleOutput reconcile(const RenderContext& ctx, std::string_view key) const = 0;
+
+  // Clean-up on delete (default: none; see Cleanup).
+  virtual std::optional<Cleanup> cleanup() const { return std::nullopt; }
 };
 
 using ModuleFactory = std::unique_ptr<Module> (*)();

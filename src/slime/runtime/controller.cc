@@ -38,6 +38,7 @@ Controller::Controller(core::Module& module, store::Cluster& cluster, Metrics& m
       queue_(opts.queue) {
   for (auto& gk : module_.reads()) reads_.insert(gk);
   for (auto& gk : module_.writes()) writes_.insert(gk);
+  if (auto c = module_.cleanup()) finalizer_ = std::make_unique<Finalizer>(*c, writes_, cluster_, metrics_, kind());
 }
 
 Controller::~Controller() { stop(); }
@@ -79,6 +80,9 @@ void Controller::enqueue_all() {
     }
   });
   for (auto& k : keys) queue_.add(k);
+  // Resources deleted while no Slime ran left their objects behind.
+  if (finalizer_)
+    for (auto& k : finalizer_->orphaned_keys()) queue_.add(k);
   // Keys that rendered something before but no longer exist must still be pruned.
   std::lock_guard lock(owned_mu_);
   for (auto& [k, _] : owned_) queue_.add(k);
@@ -211,6 +215,7 @@ bool Controller::reconcile(const std::string& key) {
   std::set<core::ObjectKey> rendered;
   std::string problem_text;
   std::vector<core::Object> prunes;
+  CleanupPlan cleanup;
 
   std::set<core::ObjectKey> previously;
   {
@@ -252,6 +257,7 @@ bool Controller::reconcile(const std::string& key) {
     for (auto& k : previously)
       if (!rendered.count(k))
         if (auto* live = snap.get(k)) prunes.push_back(*live);
+    if (finalizer_) cleanup = finalizer_->plan(snap, key, previously, rendered);
   });
 
   bool ok = true;
@@ -277,6 +283,7 @@ bool Controller::reconcile(const std::string& key) {
       rendered.insert(p.key());  // still ours: try again next time
     }
   }
+  if (finalizer_ && !finalizer_->execute(cleanup, key, ok)) ok = false;
   for (auto& s : status_writes) {
     auto r = cluster_.apply_status(s.target, s.status);
     metrics_.inc("slime_writes_total", {{"module", kind()}, {"op", "status"}, {"result", r ? "success" : "error"}});

@@ -16,6 +16,7 @@
 
 #include "slime/core/module.h"
 #include "slime/runtime/compat_metrics.h"
+#include "slime/runtime/finalizer.h"
 #include "slime/runtime/metric_feed.h"
 #include "slime/runtime/metrics.h"
 #include "slime/runtime/work_queue.h"
@@ -80,6 +81,8 @@ class Controller {
   std::mutex owned_mu_;
   std::map<std::string, std::set<core::ObjectKey>> owned_;      // key -> objects it rendered
   std::map<std::string, std::string> reported_;                 // key -> problems last reported
+
+  std::unique_ptr<Finalizer> finalizer_;  // modules with cleanup(): see finalizer.h
 };
 
 }  // namespace slime::runtime
