@@ -103,6 +103,8 @@ core::Result<void> KubeCluster::remove(const core::Object& existing) {
 core::Result<void> KubeCluster::apply_status(const core::Object& target, const core::Json& status) {
   core::Object patch(target.api_version(), target.kind(), target.ns(), target.name());
   patch.json()["status"] = status;
+  // A resourceVersion in an apply is a precondition: 409 Conflict when the object changed meanwhile.
+  if (auto rv = target.resource_version(); !rv.empty()) patch.json()["metadata"]["resourceVersion"] = rv;
   auto r = client_.apply_status(patch);
   if (!r) return std::unexpected(r.error().to_error(target.ref()));
   core::Object live = std::move(*r);

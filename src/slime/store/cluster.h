@@ -30,7 +30,10 @@ class Cluster {
   virtual core::Result<void> apply(const core::Object& desired) = 0;
   // Deletes an object Slime wrote earlier.
   virtual core::Result<void> remove(const core::Object& existing) = 0;
-  // Replaces the `.status` of `target` (one of the user's resources).
+  // Replaces the `.status` of `target` (one of the user's resources), provided the object is still the
+  // version `target` is (its resourceVersion; its status where there are no versions). Otherwise it
+  // fails: a status computed from a stale copy must not overwrite a newer one (the fence reconcile and
+  // the learning loop both write ServiceFence statuses); the caller retries on a fresher copy.
   virtual core::Result<void> apply_status(const core::Object& target, const core::Json& status) = 0;
   // Reports a problem with an input object to its owner (Kubernetes Event); best effort.
   virtual void record_problem(const core::Object& regarding, const std::string& reason, const std::string& message) = 0;
