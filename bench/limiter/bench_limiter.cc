@@ -9,6 +9,7 @@
 // Usage: bench_limiter [N] [M]
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -49,6 +50,16 @@ long peak_rss_mib() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   return u.ru_maxrss / 1024;
+}
+
+// Resident set now (not the peak), from /proc/self/statm; -1 when unavailable.
+long rss_now_mib() {
+  long pages = -1, resident = -1;
+  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
+    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = -1;
+    std::fclose(f);
+  }
+  return resident < 0 ? -1 : resident * sysconf(_SC_PAGESIZE) / (1024 * 1024);
 }
 
 std::string ns_of(int i) { return "ns-" + std::to_string(i % 100); }
@@ -126,6 +137,8 @@ void bench_render(int n) {
   for (auto& o : objects) store.put(o);
   core::NoMetrics none;
   core::RenderContext ctx{store, none, std::chrono::system_clock::now()};
+  std::printf("inputs: %zu objects (kept twice: the vector for slime render, the store), RSS %ld MiB\n", objects.size(),
+              rss_now_mib());
 
   {
     // Where the time goes: evaluation (parse, pods, conditions) vs building the EnvoyFilter specs.
@@ -152,6 +165,7 @@ void bench_render(int n) {
     double status = seconds_since(tst);
     std::printf("parts: parse %.3f s (%zu sets), ", parse, parsed);
     std::printf("evaluate (parse included) %.3f s, EnvoyFilter specs %.3f s (%zu patches), statuses %.3f s\n", eval, spec, patches, status);
+    std::printf("  peak RSS with all %d evaluations held at once: %ld MiB\n", n, peak_rss_mib());
   }
   auto t0 = CpuClock::now();
   size_t generated = 0, problems = 0, keys = 0;
@@ -169,11 +183,9 @@ void bench_render(int n) {
               n, keys, generated, problems, once);
   std::printf("  %.0f limiters/s, %.0f objects/s (of which the RLS ConfigMap, from all limiters: %.3f s)\n", n / once,
               generated / once, configmap);
+  std::printf("  RSS after the reconciles: %ld MiB; peak RSS so far: %ld MiB\n", rss_now_mib(), peak_rss_mib());
 
-  if (std::getenv("BENCH_LIMITER_SKIP_FIXED_POINT")) {  // for profiling the module alone
-    std::printf("peak RSS: %ld MiB\n", peak_rss_mib());
-    return;
-  }
+  if (std::getenv("BENCH_LIMITER_SKIP_FIXED_POINT")) return;  // for profiling the module alone
   std::vector<std::unique_ptr<core::Module>> modules;
   modules.push_back(std::move(module));
   render::RenderOptions options;
