@@ -30,7 +30,8 @@ struct Evaluation {
   std::vector<core::Error> problems;
 };
 
-// `global_only` evaluates only strategy-global descriptors (what the RLS ConfigMap needs).
+// `global_only` evaluates only strategy-global descriptors (what the RLS ConfigMap needs); the other
+// descriptors are not even decoded, so its problems are incomplete (the limiter's own key reports them).
 Evaluation evaluate_limiter(const core::RenderContext& ctx, const core::Object& limiter, const LimiterConfig& config,
                             bool global_only = false);
 

@@ -268,6 +268,15 @@ std::optional<Descriptor> parse_descriptor(const Json& j, const std::string& pat
   return d;
 }
 
+// action.strategy read straight from the JSON, without decoding the descriptor.
+bool raw_strategy_is_global(const Json& descriptor) {
+  if (!descriptor.is_object()) return false;
+  auto action = descriptor.find("action");
+  if (action == descriptor.end() || !action->is_object()) return false;
+  auto strategy = action->find("strategy");
+  return strategy != action->end() && strategy->is_string() && strategy->get_ref<const std::string&>() == "global";
+}
+
 }  // namespace
 
 core::Result<Duration> parse_duration(const Json& value, const std::string& field) {
@@ -303,7 +312,7 @@ core::Result<Duration> parse_duration(const Json& value, const std::string& fiel
   return d;
 }
 
-ParsedLimiter parse_smart_limiter(const core::Object& limiter) {
+ParsedLimiter parse_smart_limiter(const core::Object& limiter, Descriptors which) {
   ParsedLimiter out;
   const Json& spec = limiter.spec();
   FieldReader r(spec, "spec");
@@ -352,6 +361,7 @@ ParsedLimiter parse_smart_limiter(const core::Object& limiter) {
         }
         if (list) {
           for (size_t i = 0; i < list->size(); ++i) {
+            if (which == Descriptors::kGlobalOnly && !raw_strategy_is_global((*list)[i])) continue;
             Problems dp{out.problems};
             if (auto d = parse_descriptor((*list)[i], sr.child("descriptor") + "[" + std::to_string(i) + "]", dp))
               descriptors.push_back(std::move(*d));

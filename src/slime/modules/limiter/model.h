@@ -85,9 +85,14 @@ struct ParsedLimiter {
   std::vector<core::Error> problems;
 };
 
+// Which descriptors parse_smart_limiter decodes. The RLS ConfigMap needs only the global ones, and
+// decoding is most of the cost of evaluating a limiter.
+enum class Descriptors { kAll, kGlobalOnly };
+
 // Decodes and validates `spec` of a SmartLimiter. Never fails as a whole: a spec that is not a mapping
-// gives an empty spec and a problem.
-ParsedLimiter parse_smart_limiter(const core::Object& limiter);
+// gives an empty spec and a problem. With kGlobalOnly, descriptors whose action.strategy is not "global"
+// are skipped unread (neither decoded nor reported), and sets keep only their global descriptors.
+ParsedLimiter parse_smart_limiter(const core::Object& limiter, Descriptors which = Descriptors::kAll);
 
 // Valid fill intervals are positive, with 0 <= nanos < 1e9.
 core::Result<Duration> parse_duration(const core::Json& value, const std::string& field);
