@@ -50,7 +50,7 @@ std::vector<std::string> split_ips(const std::string& list) {
   return out;
 }
 
-void evaluate_set(Evaluation& ev, const std::string& set_name, const std::vector<Descriptor>& descriptors,
+void evaluate_set(Evaluation& ev, const std::string& set_name, const DescriptorList& descriptors,
                   const WorkloadSet& set) {
   EvaluatedSet out;
   out.name = set_name;

@@ -1,6 +1,7 @@
 #pragma once
 // One SmartLimiter evaluated against a snapshot: its sets with the descriptors whose condition holds,
 // each with a computed quota (the "wrapped" descriptors of the original), plus the material used.
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,7 @@ namespace slime::limiter {
 struct EvaluatedSet {
   std::string name;
   core::Labels selector;  // workload selector ∪ subset labels
-  std::vector<WrappedDescriptor> descriptors;
+  std::deque<WrappedDescriptor> descriptors;  // not a vector: see DescriptorList
 };
 
 struct Evaluation {
