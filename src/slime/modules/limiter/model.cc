@@ -372,9 +372,11 @@ ParsedLimiter parse_smart_limiter(const core::Object& limiter, Descriptors which
     }
     for (auto& e : r.unknown_fields()) out.problems.push_back(std::move(e));
   }
-  std::string ref = limiter.ref();
-  for (auto& e : out.problems)
-    if (e.object.empty()) e.object = ref;
+  if (!out.problems.empty()) {
+    std::string ref = limiter.ref();
+    for (auto& e : out.problems)
+      if (e.object.empty()) e.object = ref;
+  }
   return out;
 }
 
