@@ -99,24 +99,32 @@ std::optional<Matcher> parse_matcher(const Json& j, const std::string& path, Pro
     return std::nullopt;
   }
   Matcher m;
-  auto str = [&](std::string_view camel, std::string& out) {
+  // A matcher sets two or three of its ten fields. Asking the reader for an absent field costs a snake_case
+  // spelling and a Result; `present` answers first, with the reader's result (the default) when neither
+  // spelling is there.
+  auto present = [&](std::string_view camel, std::string_view snake) {
+    return j.is_object() && (j.contains(camel) || j.contains(snake));
+  };
+  auto str = [&](std::string_view camel, std::string_view snake, std::string& out) {
+    if (!present(camel, snake)) return;
     auto v = r.string(camel);
     if (p.take(v)) out = *v;
   };
-  auto flag = [&](std::string_view camel, bool& out) {
+  auto flag = [&](std::string_view camel, std::string_view snake, bool& out) {
+    if (!present(camel, snake)) return;
     auto v = r.boolean(camel);
     if (p.take(v)) out = *v;
   };
-  str("name", m.name);
-  str("regexMatch", m.regex_match);
-  str("exactMatch", m.exact_match);
-  str("prefixMatch", m.prefix_match);
-  str("suffixMatch", m.suffix_match);
-  flag("presentMatch", m.present_match);
-  flag("invertMatch", m.invert_match);
-  flag("isExactMatchEmpty", m.is_exact_match_empty);
-  flag("presentMatchSeparate", m.present_match_separate);
-  flag("useQueryMatch", m.use_query_match);
+  str("name", "name", m.name);
+  str("regexMatch", "regex_match", m.regex_match);
+  str("exactMatch", "exact_match", m.exact_match);
+  str("prefixMatch", "prefix_match", m.prefix_match);
+  str("suffixMatch", "suffix_match", m.suffix_match);
+  flag("presentMatch", "present_match", m.present_match);
+  flag("invertMatch", "invert_match", m.invert_match);
+  flag("isExactMatchEmpty", "is_exact_match_empty", m.is_exact_match_empty);
+  flag("presentMatchSeparate", "present_match_separate", m.present_match_separate);
+  flag("useQueryMatch", "use_query_match", m.use_query_match);
   auto source = r.enumeration("matchSource", {"HeadMatch", "QueryMatch", "JsonBodyMatch", "SourceIpMatch"});
   if (p.take(source)) m.source = static_cast<MatchSource>(*source);
   p.unknown(r);

@@ -59,6 +59,39 @@ sets:
   }
 }
 
+// Every matcher field, in both spellings (the matcher decoder checks for a field before reading it).
+TEST(Model, EveryMatcherFieldDecodesInBothSpellings) {
+  for (bool camel : {false, true}) {
+    auto k = [&](const char* snake_name, const char* camel_name) { return std::string(camel ? camel_name : snake_name); };
+    std::string matcher = "{name: x, " + k("regex_match", "regexMatch") + ": r, " + k("exact_match", "exactMatch") + ": e, " +
+                          k("prefix_match", "prefixMatch") + ": p, " + k("suffix_match", "suffixMatch") + ": s, " +
+                          k("present_match", "presentMatch") + ": true, " + k("invert_match", "invertMatch") + ": true, " +
+                          k("is_exact_match_empty", "isExactMatchEmpty") + ": true, " +
+                          k("present_match_separate", "presentMatchSeparate") + ": true, " +
+                          k("use_query_match", "useQueryMatch") + ": true}";
+    std::string spec = R"(
+sets:
+  _base:
+    descriptor:
+    - action: {fill_interval: {seconds: 1}, quota: "10", strategy: global}
+      condition: "true"
+      match: [)" + matcher + "]\n";
+    auto p = parse_smart_limiter(limiter(spec.c_str()));
+    ASSERT_TRUE(p.problems.empty()) << (camel ? "camel: " : "snake: ") << problems(p);
+    const Matcher& m = p.spec.sets.at("_base").at(0).match.at(0);
+    EXPECT_EQ(m.name, "x");
+    EXPECT_EQ(m.regex_match, "r");
+    EXPECT_EQ(m.exact_match, "e");
+    EXPECT_EQ(m.prefix_match, "p");
+    EXPECT_EQ(m.suffix_match, "s");
+    EXPECT_TRUE(m.present_match);
+    EXPECT_TRUE(m.invert_match);
+    EXPECT_TRUE(m.is_exact_match_empty);
+    EXPECT_TRUE(m.present_match_separate);
+    EXPECT_TRUE(m.use_query_match);
+  }
+}
+
 TEST(Model, UnknownKeysAreReportedWithTheirPath) {
   auto p = parse_smart_limiter(limiter(R"(
 gatway: true
