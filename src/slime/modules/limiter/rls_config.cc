@@ -103,12 +103,17 @@ void emit_value(std::string& out, std::string_view key, const Json& v, int inden
 }
 
 void emit(std::string& out, const Json& entry, int indent) {
-  static const char* kOrder[] = {"key", "value", "rate_limit", "requests_per_unit", "unit", "descriptors"};
-  for (const char* k : kOrder)
-    if (auto it = entry.find(k); it != entry.end()) emit_value(out, k, *it, indent);
-  for (auto it = entry.begin(); it != entry.end(); ++it)
-    if (std::find_if(std::begin(kOrder), std::end(kOrder), [&](const char* k) { return it.key() == k; }) == std::end(kOrder))
-      emit_value(out, it.key(), *it, indent);
+  static constexpr std::string_view kOrder[] = {"key", "value", "rate_limit", "requests_per_unit", "unit", "descriptors"};
+  const auto& map = entry.get_ref<const Json::object_t&>();
+  size_t known = 0;
+  for (std::string_view k : kOrder)
+    if (auto it = map.find(k); it != map.end()) {
+      emit_value(out, k, it->second, indent);
+      ++known;
+    }
+  if (known == map.size()) return;  // the generated entries have no other keys
+  for (const auto& [k, v] : map)
+    if (std::find(std::begin(kOrder), std::end(kOrder), k) == std::end(kOrder)) emit_value(out, k, v, indent);
 }
 
 }  // namespace
