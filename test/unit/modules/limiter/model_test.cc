@@ -92,6 +92,31 @@ sets:
   }
 }
 
+// What the RLS ConfigMap reads: only global descriptors, the others neither decoded nor reported.
+TEST(Model, GlobalOnlySkipsOtherDescriptorsUnread) {
+  auto o = limiter(R"(
+sets:
+  _base:
+    descriptor:
+    - {action: {fill_interval: {seconds: 1}, quota: "1", strategy: single}, condition: "true", stragety: x}
+    - {action: {fill_interval: {seconds: 60}, quota: "2", strategy: global}, condition: "true"}
+    - {action: {fill_interval: {seconds: 1}, quota: "-"}, condition: "true"}
+  v1:
+    descriptor:
+    - {action: {fill_interval: {seconds: 1}, quota: "3", strategy: average}, condition: "true"}
+)");
+  auto all = parse_smart_limiter(o);
+  EXPECT_EQ(all.problems.size(), 2u) << problems(all);  // the misspelled key and the bad quota
+  EXPECT_EQ(all.spec.sets.at("_base").size(), 2u);
+
+  auto global = parse_smart_limiter(o, Descriptors::kGlobalOnly);
+  EXPECT_TRUE(global.problems.empty()) << problems(global);
+  ASSERT_EQ(global.spec.sets.at("_base").size(), 1u);
+  EXPECT_EQ(global.spec.sets.at("_base")[0].action.quota, "2");
+  EXPECT_EQ(global.spec.sets.at("_base")[0].field, "spec.sets._base.descriptor[1]");
+  EXPECT_TRUE(global.spec.sets.at("v1").empty());
+}
+
 TEST(Model, UnknownKeysAreReportedWithTheirPath) {
   auto p = parse_smart_limiter(limiter(R"(
 gatway: true
