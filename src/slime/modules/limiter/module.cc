@@ -130,7 +130,7 @@ class LimiterModule final : public core::Module {
     if (key == kRlsKey) {
       std::set<core::MetricRequest> all;
       for (const Object* l : ctx.objects.list(kSmartLimiter)) {
-        if (!has_global_descriptor(parse_smart_limiter(*l).spec)) continue;
+        if (!has_global_descriptor(parse_smart_limiter(*l, Descriptors::kGlobalOnly).spec)) continue;
         for (auto& r : limiter_metric_requests(ctx, *l, config_)) all.insert(std::move(r));
       }
       return {all.begin(), all.end()};
