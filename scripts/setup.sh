@@ -1,24 +1,29 @@
 #!/usr/bin/env bash
 # Installs every system package Slime needs to build and test. Idempotent; run as root on Debian 12.
-# Usage: scripts/setup.sh            (build + test dependencies)
+# Usage: scripts/setup.sh               build + test dependencies
+#        scripts/setup.sh --build-only  what building `slime` needs (the image's build stage)
 set -euo pipefail
 
 packages=(
   # toolchain
-  g++ cmake ninja-build ccache pkg-config git
+  g++ cmake ninja-build ccache pkg-config git ca-certificates
   # libraries (see ARCHITECTURE.md "Dependencies")
   libyaml-cpp-dev nlohmann-json3-dev libboost1.74-dev libcurl4-openssl-dev libssl-dev
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   # HPACK for the proxy's h2c routing (reads the first request's headers; the stream is then relayed)
   libnghttp2-dev
   libre2-dev libspdlog-dev libfmt-dev libcli11-dev
-  # tests and benchmarks
-  libgtest-dev libgmock-dev libbenchmark-dev
-  # fuzzing: libFuzzer ships with clang (19: the first Debian clang whose concepts support libstdc++ 12's <expected>)
-  clang-19 libclang-rt-19-dev
-  # real servers and load tools used by integration tests and benchmarks
-  prometheus wrk curl
 )
+if [ "${1:-}" != "--build-only" ]; then
+  packages+=(
+    # tests and benchmarks
+    libgtest-dev libgmock-dev libbenchmark-dev
+    # fuzzing: libFuzzer ships with clang (19: the first Debian clang whose concepts support libstdc++ 12's <expected>)
+    clang-19 libclang-rt-19-dev
+    # real servers and load tools used by integration tests and benchmarks
+    prometheus wrk curl
+  )
+fi
 
 missing=()
 for p in "${packages[@]}"; do
