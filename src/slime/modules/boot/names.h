@@ -3,21 +3,23 @@
 #include <string_view>
 
 #include "slime/core/gvk.h"
+#include "slime/core/kinds.h"
 
 namespace slime::boot {
 
 inline const core::GroupKind kSlimeBootGk{"config.netease.com", "SlimeBoot"};
-inline const core::GroupKind kConfigMapGk{"", "ConfigMap"};
-inline const core::GroupKind kServiceGk{"", "Service"};
-inline const core::GroupKind kServiceAccountGk{"", "ServiceAccount"};
-inline const core::GroupKind kDeploymentGk{"apps", "Deployment"};
-inline const core::GroupKind kClusterRoleBindingGk{"rbac.authorization.k8s.io", "ClusterRoleBinding"};
-// Global sidecar previews only (renderGlobalSidecar).
-inline const core::GroupKind kRoleGk{"rbac.authorization.k8s.io", "Role"};
-inline const core::GroupKind kRoleBindingGk{"rbac.authorization.k8s.io", "RoleBinding"};
-inline const core::GroupKind kClusterRoleGk{"rbac.authorization.k8s.io", "ClusterRole"};
-inline const core::GroupKind kEnvoyFilterGk{"networking.istio.io", "EnvoyFilter"};
-inline const core::GroupKind kDestinationRuleGk{"networking.istio.io", "DestinationRule"};
+// The standard kinds it writes (Role, RoleBinding, ClusterRole, EnvoyFilter and DestinationRule only in
+// global-sidecar previews), from core/kinds.h.
+using core::kConfigMapGk;
+using core::kServiceGk;
+using core::kServiceAccountGk;
+using core::kDeploymentGk;
+using core::kClusterRoleBindingGk;
+using core::kRoleGk;
+using core::kRoleBindingGk;
+using core::kClusterRoleGk;
+using core::kEnvoyFilterGk;
+using core::kDestinationRuleGk;
 
 // On every object boot renders: the "<namespace>/<name>" of its SlimeBoot.
 inline constexpr std::string_view kOwnerAnnotation = "slime.io/slimeboot";

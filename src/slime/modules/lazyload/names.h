@@ -4,26 +4,28 @@
 #include <string_view>
 
 #include "slime/core/gvk.h"
+#include "slime/core/kinds.h"
 
 namespace slime::lazyload {
 
 inline const core::GroupKind kServiceFenceGk{"microservice.slime.io", "ServiceFence"};
-inline const core::GroupKind kSidecarGk{"networking.istio.io", "Sidecar"};
-inline const core::GroupKind kVirtualServiceGk{"networking.istio.io", "VirtualService"};
-inline const core::GroupKind kServiceEntryGk{"networking.istio.io", "ServiceEntry"};
-inline const core::GroupKind kEnvoyFilterGk{"networking.istio.io", "EnvoyFilter"};
-inline const core::GroupKind kDestinationRuleGk{"networking.istio.io", "DestinationRule"};
-inline const core::GroupKind kServiceGk{"", "Service"};
-inline const core::GroupKind kEndpointsGk{"", "Endpoints"};
-inline const core::GroupKind kNamespaceGk{"", "Namespace"};
-inline const core::GroupKind kPodGk{"", "Pod"};
-inline const core::GroupKind kConfigMapGk{"", "ConfigMap"};
-inline const core::GroupKind kServiceAccountGk{"", "ServiceAccount"};
-inline const core::GroupKind kDeploymentGk{"apps", "Deployment"};
-inline const core::GroupKind kRoleGk{"rbac.authorization.k8s.io", "Role"};
-inline const core::GroupKind kRoleBindingGk{"rbac.authorization.k8s.io", "RoleBinding"};
-inline const core::GroupKind kClusterRoleGk{"rbac.authorization.k8s.io", "ClusterRole"};
-inline const core::GroupKind kClusterRoleBindingGk{"rbac.authorization.k8s.io", "ClusterRoleBinding"};
+// The standard kinds, from core/kinds.h.
+using core::kSidecarGk;
+using core::kVirtualServiceGk;
+using core::kServiceEntryGk;
+using core::kEnvoyFilterGk;
+using core::kDestinationRuleGk;
+using core::kServiceGk;
+using core::kEndpointsGk;
+using core::kNamespaceGk;
+using core::kPodGk;
+using core::kConfigMapGk;
+using core::kServiceAccountGk;
+using core::kDeploymentGk;
+using core::kRoleGk;
+using core::kRoleBindingGk;
+using core::kClusterRoleGk;
+using core::kClusterRoleBindingGk;
 
 inline constexpr std::string_view kServiceFenceApiVersion = "microservice.slime.io/v1alpha1";
 inline constexpr std::string_view kSidecarApiVersion = "networking.istio.io/v1alpha3";

@@ -4,6 +4,7 @@
 #include <memory>
 #include <set>
 
+#include "slime/core/kinds.h"
 #include "slime/core/module.h"
 #include "slime/core/yaml.h"
 #include "slime/modules/limiter/config.h"
@@ -21,8 +22,8 @@ using core::Json;
 using core::Object;
 
 const GroupKind kSmartLimiter{kGroup, kKind};
-const GroupKind kEnvoyFilter{"networking.istio.io", "EnvoyFilter"};
-const GroupKind kConfigMap{"", "ConfigMap"};
+using core::kConfigMapGk;
+using core::kEnvoyFilterGk;
 constexpr std::string_view kLimiterKeyPrefix = "SmartLimiter/";
 constexpr const char* kRlsKey = "ratelimit-config";
 constexpr const char* kRlsDataKey = "config.yaml";
@@ -56,9 +57,9 @@ class LimiterModule final : public core::Module {
             {"", "Endpoints"},
             {"networking.istio.io", "DestinationRule"},
             {"networking.istio.io", "ServiceEntry"},
-            kConfigMap};
+            kConfigMapGk};
   }
-  std::vector<GroupKind> writes() const override { return {kEnvoyFilter, kConfigMap}; }
+  std::vector<GroupKind> writes() const override { return {kEnvoyFilterGk, kConfigMapGk}; }
 
   core::Result<void> configure(const core::ModuleConfig& config) override {
     warnings_.clear();
@@ -86,7 +87,7 @@ class LimiterModule final : public core::Module {
     };
     if (gk == kSmartLimiter) {
       out.push_back(limiter_key(changed.ns(), changed.name()));
-    } else if (gk == kEnvoyFilter) {
+    } else if (gk == kEnvoyFilterGk) {
       // A hand-edited or deleted EnvoyFilter is restored by re-rendering its owner.
       const Json& owners = changed.owner_references();
       if (owners.is_array())
@@ -94,7 +95,7 @@ class LimiterModule final : public core::Module {
           if (o.is_object() && o.contains("kind") && o["kind"] == kKind && o.contains("name") && o["name"].is_string())
             out.push_back(limiter_key(changed.ns(), o["name"].get<std::string>()));
       return out;
-    } else if (gk == kConfigMap) {
+    } else if (gk == kConfigMapGk) {
       if (maintains_configmap() && changed.ns() == config_.rls_configmap_namespace &&
           changed.name() == config_.rls_configmap_name)
         out.push_back(kRlsKey);
@@ -167,7 +168,7 @@ class LimiterModule final : public core::Module {
   core::ModuleOutput reconcile_configmap(const core::RenderContext& ctx) const {
     core::ModuleOutput out;
     const Object* existing =
-        ctx.objects.get({kConfigMap, config_.rls_configmap_namespace, config_.rls_configmap_name});
+        ctx.objects.get({kConfigMapGk, config_.rls_configmap_namespace, config_.rls_configmap_name});
     std::vector<Json> descriptors;
     if (existing) {
       const Json& doc = existing->json();

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "slime/core/kinds.h"
+
 namespace slime::limiter {
 namespace {
 
@@ -9,11 +11,11 @@ using core::GroupKind;
 using core::Json;
 using core::Labels;
 
-const GroupKind kService{"", "Service"};
-const GroupKind kPod{"", "Pod"};
-const GroupKind kEndpoints{"", "Endpoints"};
-const GroupKind kDestinationRule{"networking.istio.io", "DestinationRule"};
-const GroupKind kServiceEntry{"networking.istio.io", "ServiceEntry"};
+using core::kDestinationRuleGk;
+using core::kEndpointsGk;
+using core::kPodGk;
+using core::kServiceEntryGk;
+using core::kServiceGk;
 
 Labels string_map(const Json* j) {
   Labels out;
@@ -60,7 +62,7 @@ struct PodRef {
 std::vector<PodRef> ready_pods(const core::Snapshot& snapshot, std::string_view ns, const Labels& selector) {
   std::vector<PodRef> out;
   if (selector.empty()) return out;  // an empty selector names no workload here, not every pod
-  for (const core::Object* pod : snapshot.list(kPod, ns))
+  for (const core::Object* pod : snapshot.list(kPodGk, ns))
     if (const Json* labels = at(pod->json(), {"metadata", "labels"}); json_labels_contain(labels, selector) && running(*pod))
       out.push_back({pod->name(), labels});
   return out;
@@ -85,7 +87,7 @@ std::vector<PodRef> endpoint_pods(const core::Snapshot& snapshot, const core::Ob
         ref.name = name->get<std::string>();
         if (with_labels) {
           std::string pod_ns = ns && ns->is_string() ? ns->get<std::string>() : endpoints.ns();
-          if (const core::Object* pod = snapshot.get({kPod, pod_ns, ref.name})) ref.labels = at(pod->json(), {"metadata", "labels"});
+          if (const core::Object* pod = snapshot.get({kPodGk, pod_ns, ref.name})) ref.labels = at(pod->json(), {"metadata", "labels"});
         }
       } else if (const Json* ip = at(address, {"ip"}); ip && ip->is_string()) {
         ref.name = ip->get<std::string>();
@@ -105,7 +107,7 @@ std::vector<WorkloadSet> destination_rule_subsets(const core::Snapshot& snapshot
     return std::any_of(out.begin(), out.end(), [&](const WorkloadSet& s) { return s.name == n; });
   };
   auto scan = [&](const std::string& drns) {
-    for (const core::Object* dr : snapshot.list(kDestinationRule, drns)) {
+    for (const core::Object* dr : snapshot.list(kDestinationRuleGk, drns)) {
       const Json* h = at(dr->spec(), {"host"});
       if (!h || !h->is_string() || unity_host(h->get_ref<const std::string&>(), dr->ns()) != host) continue;
       const Json* subsets = at(dr->spec(), {"subsets"});
@@ -161,7 +163,7 @@ core::Result<Workload> resolve_workload(const core::Snapshot& snapshot, const co
     pods = ready_pods(snapshot, ns == config.istio_namespace ? std::string_view() : std::string_view(ns), w.selector);
   } else if (!spec.host.empty()) {
     const core::Object* entry = nullptr;
-    for (const core::Object* se : snapshot.list(kServiceEntry, ns)) {
+    for (const core::Object* se : snapshot.list(kServiceEntryGk, ns)) {
       const Json* hosts = at(se->spec(), {"hosts"});
       if (hosts && hosts->is_array() && std::find(hosts->begin(), hosts->end(), Json(spec.host)) != hosts->end()) {
         entry = se;
@@ -175,7 +177,7 @@ core::Result<Workload> resolve_workload(const core::Snapshot& snapshot, const co
     if (const Json* endpoints = at(entry->spec(), {"endpoints"}); w.selector.empty() && endpoints && endpoints->is_array())
       service_entry_endpoints = endpoints->size();
   } else {
-    const core::Object* svc = snapshot.get({kService, ns, name});
+    const core::Object* svc = snapshot.get({kServiceGk, ns, name});
     if (!svc)
       return core::fail("Service " + ns + "/" + name +
                             " not found: a SmartLimiter applies to the Service of the same name unless it sets "
@@ -183,7 +185,7 @@ core::Result<Workload> resolve_workload(const core::Snapshot& snapshot, const co
                         "metadata.name");
     w.selector = string_map(at(svc->spec(), {"selector"}));
     if (w.selector.empty()) return core::fail("Service " + ns + "/" + name + " has no selector", "metadata.name");
-    const core::Object* endpoints = snapshot.get({kEndpoints, ns, name});
+    const core::Object* endpoints = snapshot.get({kEndpointsGk, ns, name});
     pods = endpoints ? endpoint_pods(snapshot, *endpoints, with_labels) : ready_pods(snapshot, ns, w.selector);
   }
 

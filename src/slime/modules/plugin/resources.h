@@ -5,13 +5,14 @@
 #include <string_view>
 
 #include "slime/core/gvk.h"
+#include "slime/core/kinds.h"
 
 namespace slime::plugin {
 
 inline const core::GroupKind kPluginManager{"microservice.slime.io", "PluginManager"};
 inline const core::GroupKind kEnvoyPlugin{"microservice.slime.io", "EnvoyPlugin"};
-inline const core::GroupKind kEnvoyFilter{"networking.istio.io", "EnvoyFilter"};
-inline const core::GroupKind kSecret{"", "Secret"};
+inline const core::GroupKind& kEnvoyFilter = core::kEnvoyFilterGk;
+inline const core::GroupKind& kSecret = core::kSecretGk;
 inline constexpr const char* kEnvoyFilterApiVersion = "networking.istio.io/v1alpha3";
 inline constexpr const char* kRevLabel = "istio.io/rev";
 
