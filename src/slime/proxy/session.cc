@@ -123,8 +123,8 @@ awaitable<void> pump(beast::tcp_stream& from, beast::tcp_stream& to, std::chrono
   }
 }
 
-// Relays both directions until both have ended. Runs on the session's strand, so the completion of the
-// spawned direction and this coroutine never race.
+// Relays both directions until both have ended. A session's io_context has one thread, so the completion
+// of the spawned direction and this coroutine never race.
 awaitable<void> tunnel(beast::tcp_stream& down, beast::tcp_stream& up, std::chrono::milliseconds idle) {
   auto exec = co_await asio::this_coro::executor;
   asio::steady_timer done(exec, asio::steady_timer::time_point::max());
@@ -184,8 +184,9 @@ awaitable<void> serve_h2(beast::tcp_stream& down, beast::flat_buffer& buf, uint1
   facts.has_source_ns = first.has_source_ns;
   facts.method = first.method;
   facts.listen_port = listen_port;
-  auto mesh = ctx.mesh();
-  auto resolved = resolve_destination(facts, opts.rules, mesh.get(), ctx.pick.fetch_add(1, std::memory_order_relaxed));
+  RoutingState::Cached routing;
+  const auto& r = routing.refresh(ctx.routing);
+  auto resolved = resolve_destination(facts, *r.rules, r.mesh.get(), ctx.pick.fetch_add(1, std::memory_order_relaxed));
   if (!resolved.dest) {
     ctx.stats.refused.fetch_add(1, std::memory_order_relaxed);
     spdlog::info("proxy: refused h2c peer={} authority={} status={} reason={}", peer.address().to_string(),
@@ -235,10 +236,12 @@ awaitable<void> serve_h2(beast::tcp_stream& down, beast::flat_buffer& buf, uint1
 // Relays one message (head + body) from `in` to `out` through a fixed buffer. Body bytes are passed on as
 // soon as they arrive (read_some), and the head goes out together with the first body bytes when they are
 // already there: a small message costs one write. Returns which side failed: 0 none, 1 input, 2 output.
+// `chunk` is the session's body buffer: a buffer in this coroutine's frame would make every call a 16 KiB
+// allocation (too large for Asio's frame recycling), i.e. two per request.
 template <bool isRequest>
 awaitable<int> relay_message(http::parser<isRequest, http::buffer_body>& p, beast::tcp_stream& in,
-                             beast::flat_buffer& inbuf, beast::tcp_stream& out, std::chrono::milliseconds idle) {
-  std::array<char, kChunk> chunk;
+                             beast::flat_buffer& inbuf, beast::tcp_stream& out, std::chrono::milliseconds idle,
+                             std::array<char, kChunk>& chunk) {
   auto& body = p.get().body();
   http::serializer<isRequest, http::buffer_body> sr{p.get()};
   error_code ec;
@@ -290,12 +293,14 @@ struct HeldUpstream {
 };
 
 // Uses the held connection when it goes to `key` and is still open, else a pooled one (re-homed on this
-// session's strand), else dials.
+// session's io_context), else dials. The held connection is checked with a peek only when the request has
+// a body (`check_alive`): a body-less request that finds it closed is retried once anyway, so the common
+// case saves a syscall.
 awaitable<error_code> open_upstream(HeldUpstream& up, bool& reused, const std::string& key, const Destination& dest,
-                                    SessionContext& ctx) {
+                                    SessionContext& ctx, bool check_alive) {
   auto exec = co_await asio::this_coro::executor;
   reused = false;
-  if (up.stream && up.reusable && up.key == key && idle_socket_usable(up.stream->socket())) {
+  if (up.stream && up.reusable && up.key == key && (!check_alive || idle_socket_usable(up.stream->socket()))) {
     up.reusable = false;
     reused = true;
     ctx.stats.pooled_reuses.fetch_add(1, std::memory_order_relaxed);
@@ -325,7 +330,9 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
   const auto& opts = ctx.opts;
   HeldUpstream held(ctx);
   auto& up = held.stream;
+  RoutingState::Cached routing;
   beast::flat_buffer upbuf;
+  auto chunk = std::make_unique<std::array<char, kChunk>>();
   bool first_request = true;
   while (true) {
     http::request_parser<http::buffer_body> p;
@@ -373,9 +380,9 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
     facts.target = sv(req.target());
     facts.method = sv(req.method_string());
     facts.listen_port = listen_port;
-    auto mesh = ctx.mesh();
+    const auto& r = routing.refresh(ctx.routing);
     auto resolved =
-        resolve_destination(facts, opts.rules, mesh.get(), ctx.pick.fetch_add(1, std::memory_order_relaxed));
+        resolve_destination(facts, *r.rules, r.mesh.get(), ctx.pick.fetch_add(1, std::memory_order_relaxed));
     if (!resolved.dest) {
       ctx.stats.refused.fetch_add(1, std::memory_order_relaxed);
       spdlog::info("proxy: refused peer={} host={} target={} status={} reason={}", peer.address().to_string(),
@@ -411,12 +418,12 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
     for (int attempt = 0;; ++attempt) {
       bool reused = false;
       upbuf.consume(upbuf.size());
-      up_ec = co_await open_upstream(held, reused, key, dest, ctx);
+      up_ec = co_await open_upstream(held, reused, key, dest, ctx, has_body);
       if (up_ec) {
         stage = "connect";
         break;
       }
-      int failed = co_await relay_message<true>(p, down, buf, *up, opts.body_idle_timeout);
+      int failed = co_await relay_message<true>(p, down, buf, *up, opts.body_idle_timeout, *chunk);
       if (failed == 1) {
         client_failed = true;
         break;
@@ -483,7 +490,7 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
       co_await tunnel(down, *up, opts.tunnel_idle_timeout);
       co_return;
     }
-    int failed = co_await relay_message<false>(res_parser, *up, upbuf, down, opts.body_idle_timeout);
+    int failed = co_await relay_message<false>(res_parser, *up, upbuf, down, opts.body_idle_timeout, *chunk);
     if (failed) co_return;  // either side went away mid-body: the client sees a truncated response
     held.reusable = res.keep_alive() && !res_parser.need_eof() && upbuf.size() == 0;
     if (!held.reusable) held.release();
