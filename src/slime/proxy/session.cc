@@ -9,6 +9,7 @@
 #include "slime/proxy/routing/destination.h"
 #include "slime/proxy/routing/h2_reply.h"
 #include "slime/proxy/routing/h2_sniff.h"
+#include "slime/proxy/response_framer.h"
 #include "slime/proxy/server.h"
 
 namespace slime::proxy {
@@ -272,6 +273,63 @@ awaitable<int> relay_message(http::parser<isRequest, http::buffer_body>& p, beas
   co_return 0;
 }
 
+// Reads from the upstream until the framer has the whole response head. `parsed` = the bytes of upbuf the
+// framer took (the head, plus body bytes that came with it); they stay in upbuf to be forwarded as is.
+awaitable<error_code> read_response_head(beast::tcp_stream& up, beast::flat_buffer& upbuf, ResponseFramer& f,
+                                         size_t& parsed, std::chrono::milliseconds timeout) {
+  error_code ec;
+  while (true) {
+    if (upbuf.size() > 0) {
+      parsed = f.put(upbuf.data(), ec);
+      if (ec == http::error::need_more) ec = {};
+      if (ec) co_return ec;
+      if (f.is_header_done()) co_return error_code{};
+    }
+    set_deadline(up, timeout);
+    size_t n = co_await up.async_read_some(upbuf.prepare(kChunk), tok(ec));
+    if (ec) co_return ec;
+    upbuf.commit(n);
+  }
+}
+
+// Forwards the response whose head read_response_head found: each read goes on in one write, byte for
+// byte, until the framer says the message ended (or, close-delimited, the upstream closed). False when
+// either side failed.
+awaitable<bool> relay_response_rest(beast::tcp_stream& up, beast::flat_buffer& upbuf, ResponseFramer& f,
+                                    size_t parsed, beast::tcp_stream& down, std::chrono::milliseconds idle) {
+  error_code ec;
+  while (true) {
+    if (parsed > 0) {
+      set_deadline(down, idle);
+      co_await asio::async_write(down, asio::buffer(upbuf.data().data(), parsed), tok(ec));
+      upbuf.consume(parsed);
+      parsed = 0;
+      if (ec) co_return false;
+    }
+    if (f.is_done()) co_return true;
+    if (upbuf.size() == 0) {
+      set_deadline(up, idle);
+      size_t n = co_await up.async_read_some(upbuf.prepare(kChunk), tok(ec));
+      if (ec == asio::error::eof && f.need_eof()) {
+        f.put_eof(ec);
+        co_return !ec;
+      }
+      if (ec) co_return false;
+      upbuf.commit(n);
+    }
+    parsed = f.put(upbuf.data(), ec);
+    if (ec == http::error::need_more) ec = {};
+    if (ec) co_return false;
+    if (parsed == 0 && !f.is_done()) {
+      // A partial chunk header: wait for more bytes behind it (the buffer keeps what is there).
+      set_deadline(up, idle);
+      size_t n = co_await up.async_read_some(upbuf.prepare(kChunk), tok(ec));
+      if (ec) co_return false;
+      upbuf.commit(n);
+    }
+  }
+}
+
 // The upstream connection a session holds: kept while consecutive requests go to the same destination,
 // given back to the shared pool when the destination changes or the session ends.
 struct HeldUpstream {
@@ -394,8 +452,8 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
       continue;
     }
     const Destination dest = std::move(*resolved.dest);
-    std::string source_ip = source_of(peer, sv(req[kForwardedFor]), opts.trust_forwarded_for);
-    std::string path(sv(req.target()));
+    // Only for the report: the request-target before an absolute-form target is rewritten.
+    std::string path = opts.on_call ? std::string(sv(req.target())) : std::string();
 
     req.erase(kOrigDest);
     req.erase(kSourceNs);
@@ -411,7 +469,10 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
     }
 
     const std::string key = dest.dial_host + ":" + std::to_string(dest.dial_port);
-    std::optional<http::response_parser<http::buffer_body>> rp_holder;
+    const size_t response_header_limit = std::max<size_t>(opts.max_header_bytes, 256 * 1024);
+    const bool head_request = req.method() == http::verb::head;
+    std::optional<ResponseFramer> framer;
+    size_t parsed = 0;  // bytes at the front of upbuf that the framer has taken (head, then body)
     error_code up_ec;
     std::string_view stage;
     bool client_failed = false;
@@ -432,23 +493,18 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
         up_ec = asio::error::connection_reset;
         stage = "write";
       } else {
-        // Interim 1xx responses (other than 101) are passed on; the final response follows.
+        // Interim 1xx responses (other than 101) are passed on as they came; the final response follows.
         while (true) {
-          rp_holder.emplace();
-          // Unlimited: Beast 1.74 compares Content-Length against an empty optional as "too large", so no none.
-          rp_holder->body_limit(std::numeric_limits<std::uint64_t>::max());
-          rp_holder->header_limit(static_cast<uint32_t>(std::max<size_t>(opts.max_header_bytes, 256 * 1024)));
-          if (req.method() == http::verb::head) rp_holder->skip(true);
-          set_deadline(*up, opts.response_timeout);
-          co_await http::async_read_header(*up, upbuf, *rp_holder, tok(up_ec));
+          framer.emplace(response_header_limit, head_request);
+          parsed = 0;
+          up_ec = co_await read_response_head(*up, upbuf, *framer, parsed, opts.response_timeout);
           if (up_ec) break;
-          unsigned code = rp_holder->get().result_int();
+          unsigned code = framer->status();
           if (code < 100 || code >= 200 || code == 101) break;
-          http::response<http::empty_body> interim{rp_holder->get().result(), rp_holder->get().version()};
-          for (const auto& f : rp_holder->get()) interim.set(f.name_string(), f.value());
           error_code wec;
           set_deadline(down, opts.body_idle_timeout);
-          co_await http::async_write(down, interim, tok(wec));
+          co_await asio::async_write(down, asio::buffer(upbuf.data().data(), parsed), tok(wec));
+          upbuf.consume(parsed);
           if (wec) {
             client_failed = true;
             break;
@@ -473,28 +529,24 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
       continue;
     }
 
-    auto& res_parser = *rp_holder;
-    auto& res = res_parser.get();
-    if (opts.on_call) opts.on_call(CallRecord{source_ip, peer.port(), listen_port, dest.host_header, path,
-                                              res.result_int(), false});
-    if (res.result_int() == 101) {
-      // Protocol upgrade (WebSocket and the like): pass the head on, then relay bytes both ways.
-      http::response<http::empty_body> head{res.result(), res.version()};
-      for (const auto& f : res) head.set(f.name_string(), f.value());
+    if (opts.on_call)
+      opts.on_call(CallRecord{source_of(peer, sv(req[kForwardedFor]), opts.trust_forwarded_for), peer.port(),
+                              listen_port, dest.host_header, path, framer->status(), false});
+    if (framer->status() == 101) {
+      // Protocol upgrade (WebSocket and the like): pass the head (and whatever followed it) on, then relay
+      // bytes both ways.
       error_code wec;
-      co_await http::async_write(down, head, tok(wec));
-      if (wec) co_return;
-      if (upbuf.size()) co_await asio::async_write(down, upbuf.data(), tok(wec));
-      if (buf.size()) co_await asio::async_write(*up, buf.data(), tok(wec));
+      co_await asio::async_write(down, upbuf.data(), tok(wec));
+      if (!wec && buf.size()) co_await asio::async_write(*up, buf.data(), tok(wec));
       if (wec) co_return;
       co_await tunnel(down, *up, opts.tunnel_idle_timeout);
       co_return;
     }
-    int failed = co_await relay_message<false>(res_parser, *up, upbuf, down, opts.body_idle_timeout, *chunk);
-    if (failed) co_return;  // either side went away mid-body: the client sees a truncated response
-    held.reusable = res.keep_alive() && !res_parser.need_eof() && upbuf.size() == 0;
+    if (!co_await relay_response_rest(*up, upbuf, *framer, parsed, down, opts.body_idle_timeout))
+      co_return;  // either side went away mid-body: the client sees a truncated response
+    held.reusable = framer->keep_alive() && !framer->need_eof() && upbuf.size() == 0;
     if (!held.reusable) held.release();
-    if (!client_keep_alive || !res.keep_alive() || res_parser.need_eof()) {
+    if (!client_keep_alive || !framer->keep_alive() || framer->need_eof()) {
       error_code ignored;
       down.socket().shutdown(tcp::socket::shutdown_send, ignored);
       co_return;
