@@ -40,7 +40,8 @@ class ProxyServer {
   // Wormhole ports (spec §6.6 step 3): opens a listener on `opts.dynamic_listen_host:p` for every port
   // that no listener serves yet (the probe port is skipped), and closes the ones this call opened earlier
   // for ports no longer listed when `close_vanished` (open connections finish). Ports that cannot be
-  // bound are reported and left out; the others still open. Safe from any thread, after start().
+  // bound are reported and left out; the others still open. Safe from any thread after start(), but not
+  // concurrently with stop() (stop the feeding watch first).
   std::vector<core::Error> set_dynamic_ports(const std::vector<uint16_t>& ports, bool close_vanished);
   std::vector<uint16_t> dynamic_ports() const;
 
