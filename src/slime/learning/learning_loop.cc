@@ -156,6 +156,30 @@ void LearningLoop::on_batch(metric::AccessLogBatch&& batch) {
   apply(writes);
 }
 
+core::Result<size_t> LearningLoop::reset(const std::string& ns, const std::string& name) {
+  std::lock_guard lock(mu_);
+  std::vector<Write> writes;
+  cluster_.store().read([&](const core::Snapshot& snapshot) {
+    for (const core::Object* fence : snapshot.list(lazyload::kServiceFenceGk, ns)) {
+      if (!name.empty() && fence->name() != name) continue;
+      written_.erase(fence->key());
+      core::Json status = fence->status().is_object() ? fence->status() : core::Json::object();
+      bool learned = status.contains("metricStatus") && !status["metricStatus"].empty();
+      status.erase("metricLastSeen");
+      if (!learned && status == fence->status()) continue;  // nothing learned: nothing to write
+      status.erase("metricStatus");  // an empty map is omitted, as the original encodes it
+      writes.push_back({*fence, std::move(status)});
+    }
+  });
+  size_t reset = 0;
+  for (auto& w : writes) {
+    if (auto r = cluster_.apply_status(w.target, w.status); !r) return std::unexpected(r.error());
+    ++reset;
+    spdlog::info("learning: reset fence={}", w.target.ref());
+  }
+  return reset;
+}
+
 void LearningLoop::repair() {
   std::lock_guard lock(mu_);
   if (written_.empty()) return;

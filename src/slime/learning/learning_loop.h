@@ -38,6 +38,11 @@ class LearningLoop {
   // Thread-safe; called by the access-log service for every batch.
   void on_batch(metric::AccessLogBatch&& batch);
 
+  // Forgets what was learned for fence ns/name (every fence of `ns` when `name` is empty): their
+  // `status.metricStatus` becomes empty, so their Sidecars shrink back to the static part (the
+  // original's /debug/svfReset). Returns the number of fences reset, or an error naming the write that failed.
+  core::Result<size_t> reset(const std::string& ns, const std::string& name);
+
   struct Stats {
     std::atomic<uint64_t> batches{0}, events{0}, recorded{0}, status_writes{0}, write_errors{0}, repairs{0};
   };

@@ -40,6 +40,18 @@ class Cluster {
   // Objects this backend knows Slime wrote in an earlier run (to prune the ones no key renders any
   // more after a restart). Backends that cannot tell return nothing.
   virtual std::vector<core::ObjectKey> written_by_slime() const { return {}; }
+
+  // Finalizers (Kubernetes). Backends without them delete at once and keep none.
+  virtual bool keeps_finalizers() const { return false; }
+  // Sets metadata.finalizers of `target` to `finalizers`, provided the object is still at
+  // target's resourceVersion (a conflict fails; the caller retries on a fresher copy).
+  virtual core::Result<void> set_finalizers(const core::Object& /*target*/,
+                                            const std::vector<std::string>& /*finalizers*/) {
+    return {};
+  }
+  // Whether store() would hold `key` if it existed: its kind has been read completely and its namespace
+  // is watched. Absence from the store proves deletion only then.
+  virtual bool covers(const core::ObjectKey& /*key*/) const { return true; }
 };
 
 }  // namespace slime::store

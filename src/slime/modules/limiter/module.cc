@@ -140,6 +140,8 @@ class LimiterModule final : public core::Module {
     return limiter_metric_requests(ctx, *limiter, config_);
   }
 
+  std::chrono::milliseconds metric_refresh() const override { return config_.refresh; }
+
   core::ModuleOutput reconcile(const core::RenderContext& ctx, std::string_view key) const override {
     if (key == kRlsKey) return reconcile_configmap(ctx);
     core::ModuleOutput out;
