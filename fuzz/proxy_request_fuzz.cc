@@ -1,5 +1,6 @@
 // The proxy's request parsing path on arbitrary bytes: h2c preface and first-HEADERS decoding, the
-// HTTP/1.1 head parser with the proxy's limits, and destination resolution (with and without a mesh).
+// HTTP/1.1 request framer with the proxy's limits, destination resolution (with and without a mesh), and
+// the rewritten head, which must parse again.
 #include <boost/beast/http.hpp>
 
 #include <cstddef>
@@ -7,6 +8,7 @@
 #include <string_view>
 
 #include "slime/core/object.h"
+#include "slime/proxy/http_framers.h"
 #include "slime/proxy/routing/destination.h"
 #include "slime/proxy/routing/h2_sniff.h"
 #include "slime/store/memory_store.h"
@@ -30,13 +32,12 @@ const proxy::MeshIndex& mesh() {
   return index;
 }
 
-std::string_view sv(boost::beast::string_view s) { return {s.data(), s.size()}; }
-
-void route(const proxy::RequestFacts& f) {
+std::optional<proxy::Destination> route(const proxy::RequestFacts& f) {
   proxy::DestinationRules rules;
   rules.own_ports = {80, 15001};
-  (void)proxy::resolve_destination(f, rules, nullptr);
+  auto open = proxy::resolve_destination(f, rules, nullptr);
   (void)proxy::resolve_destination(f, rules, &mesh(), 7);
+  return open.dest;
 }
 
 }  // namespace
@@ -57,24 +58,32 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     return 0;
   }
-  http::request_parser<http::empty_body> p;
-  p.header_limit(8 * 1024);
-  p.eager(false);
+  std::vector<proxy::RequestFramer::Field> fields;
+  proxy::RequestFramer p(8 * 1024, 1 << 20, fields);
   boost::beast::error_code ec;
-  p.put(boost::asio::buffer(data, size), ec);
+  size_t head_len = p.put_contiguous(boost::asio::buffer(data, size), ec);
   if (ec || !p.is_header_done()) return 0;
-  const auto& req = p.get();
   proxy::RequestFacts f;
-  f.host = sv(req[http::field::host]);
-  auto od = req.find("Slime-Orig-Dest");
-  auto sn = req.find("Slime-Source-Ns");
-  f.has_orig_dest = od != req.end();
-  f.has_source_ns = sn != req.end();
-  if (f.has_orig_dest) f.orig_dest = sv(od->value());
-  if (f.has_source_ns) f.source_ns = sv(sn->value());
-  f.target = sv(req.target());
-  f.method = sv(req.method_string());
+  if (auto* h = p.find(http::field::host)) f.host = h->value;
+  auto* od = p.find("Slime-Orig-Dest");
+  auto* sn = p.find("Slime-Source-Ns");
+  f.has_orig_dest = od != nullptr;
+  f.has_source_ns = sn != nullptr;
+  if (od) f.orig_dest = od->value;
+  if (sn) f.source_ns = sn->value;
+  f.target = p.target();
+  f.method = p.method_string();
   f.listen_port = 80;
-  route(f);
+  auto dest = route(f);
+  if (!dest || head_len > size) return 0;
+  // What goes upstream is a valid head with the destination's Host and without the Slime-* headers.
+  std::string head;
+  proxy::build_request_head(head, p, *dest);
+  std::vector<proxy::RequestFramer::Field> again_fields;
+  proxy::RequestFramer again(64 * 1024, 1 << 20, again_fields);
+  again.put_contiguous(boost::asio::buffer(head), ec);
+  if (ec || !again.is_header_done() || again.find("Slime-Orig-Dest") || again.find("Slime-Source-Ns")) __builtin_trap();
+  auto* host = again.find(http::field::host);
+  if (!host || host->value != dest->host_header) __builtin_trap();
   return 0;
 }

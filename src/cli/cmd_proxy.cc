@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <thread>
 
 #include "commands.h"
@@ -15,9 +16,10 @@
 #include "slime/kube/cluster_config.h"
 #include "slime/metric/accesslog/accesslog_reporter.h"
 #include "slime/proxy/cluster_mesh_source.h"
-#include "slime/proxy/mesh_source.h"
 #include "slime/proxy/server.h"
+#include "slime/proxy/wormhole_ports.h"
 #include "slime/runtime/kube_cluster.h"
+#include "slime/store/manifest_dir.h"
 
 namespace slime::cli {
 namespace {
@@ -29,6 +31,8 @@ struct ProxyArgs {
   std::string kubeconfig, context;
   std::string report;
   std::string log_level;
+  std::string wormhole_configmap;
+  bool cleanup_wormhole_ports = false;
   bool wormhole_port_priority = false;
   double connect_timeout_s = 10, header_timeout_s = 30, idle_timeout_s = 90, response_timeout_s = 0;
 };
@@ -69,20 +73,35 @@ int run_proxy(ProxyArgs& args) {
   }
 
   proxy::ProxyServer server(opts);
-  std::unique_ptr<proxy::ManifestMeshSource> mesh_source;
-  std::unique_ptr<kube::Client> kube_client;
-  std::unique_ptr<runtime::KubeCluster> kube_cluster;
-  std::unique_ptr<proxy::ClusterMeshSource> cluster_source;
   auto set_mesh = [&server](std::shared_ptr<const proxy::MeshIndex> m) { server.set_mesh(std::move(m)); };
   bool in_cluster = args.kubeconfig.empty() && args.state_dir.empty() && !env("KUBERNETES_SERVICE_HOST").empty() &&
                     env("DISABLE_SVC_CONTROLLER") != "true";
-  if (!args.state_dir.empty()) {
-    mesh_source = std::make_unique<proxy::ManifestMeshSource>(args.state_dir, set_mesh);
-    if (auto r = mesh_source->start(); !r) {
-      std::cerr << "error: " << r.error().str() << '\n';
+  bool use_kube = !args.kubeconfig.empty() || in_cluster;
+
+  // The global-sidecar ConfigMap naming the wormhole ports: lazyload writes it into the global sidecar's
+  // namespace, which is the proxy pod's own ($POD_NAMESPACE) in the original's deployment.
+  std::optional<core::ObjectKey> wormhole_key;
+  if (args.wormhole_configmap != "off" && (use_kube || !args.state_dir.empty())) {
+    std::string default_ns = env("POD_NAMESPACE").empty() ? "mesh-operator" : env("POD_NAMESPACE");
+    auto key = proxy::parse_config_map_ref(args.wormhole_configmap.empty() ? "global-sidecar" : args.wormhole_configmap,
+                                           default_ns);
+    if (!key) {
+      std::cerr << "error: " << key.error().str() << '\n';
       return 2;
     }
-  } else if (!args.kubeconfig.empty() || in_cluster) {
+    wormhole_key = *key;
+  } else if (!args.wormhole_configmap.empty() && args.wormhole_configmap != "off") {
+    spdlog::warn("proxy: --wormhole-configmap needs --state-dir or --kubeconfig; only --listen ports are served");
+  }
+
+  // Sources: the manifest directory (inotify) or the API server (watches). Subscribers (mesh, wormhole
+  // ports) register before the sources start feeding.
+  std::unique_ptr<kube::Client> kube_client;
+  std::unique_ptr<store::Cluster> mesh_cluster;  // Services and Endpoints (and, for a directory, everything)
+  std::unique_ptr<store::Cluster> cm_cluster;    // Kubernetes: ConfigMaps of the wormhole ConfigMap's namespace
+  if (!args.state_dir.empty()) {
+    mesh_cluster = std::make_unique<store::ManifestDirCluster>(args.state_dir);
+  } else if (use_kube) {
     // The original's Service informer over all namespaces; Endpoints too, for pod-IP destinations.
     auto cfg = in_cluster ? kube::in_cluster_config() : kube::load_kubeconfig(args.kubeconfig, args.context);
     if (!cfg) {
@@ -90,19 +109,38 @@ int run_proxy(ProxyArgs& args) {
       return 2;
     }
     kube_client = std::make_unique<kube::Client>(*cfg);
-    kube_cluster = std::make_unique<runtime::KubeCluster>(*kube_client);
-    cluster_source = std::make_unique<proxy::ClusterMeshSource>(*kube_cluster, set_mesh);
-    if (auto r = cluster_source->start(std::chrono::seconds(60)); !r) {
-      std::cerr << "error: " << r.error().str() << '\n';
-      return 1;
-    }
+    mesh_cluster = std::make_unique<runtime::KubeCluster>(*kube_client);
+    if (wormhole_key) cm_cluster = std::make_unique<runtime::KubeCluster>(*kube_client, wormhole_key->ns);
   } else {
     spdlog::warn("proxy: no service list (--state-dir, --kubeconfig): forwarding to any destination, as the original did");
+  }
+  std::unique_ptr<proxy::ClusterMeshSource> mesh_source;
+  if (mesh_cluster) mesh_source = std::make_unique<proxy::ClusterMeshSource>(*mesh_cluster, set_mesh);
+  std::unique_ptr<proxy::WormholeListeners> wormhole;
+  if (wormhole_key) {
+    auto& store = cm_cluster ? cm_cluster->store() : mesh_cluster->store();
+    bool cleanup = args.cleanup_wormhole_ports || env("CLEAN_UP_WORMHOLE_PORT") == "true";
+    wormhole = std::make_unique<proxy::WormholeListeners>(store, *wormhole_key, server, cleanup);
+  }
+  if (mesh_source) {
+    if (auto r = mesh_source->start(std::chrono::seconds(60)); !r) {
+      std::cerr << "error: " << r.error().str() << '\n';
+      return use_kube ? 1 : 2;
+    }
+  }
+  if (cm_cluster) {
+    // Not fatal: without the ConfigMap (or the right to read it) the --listen ports still serve, and the
+    // watch keeps retrying.
+    if (auto r = cm_cluster->start({{"", "ConfigMap"}}); !r)
+      spdlog::warn("proxy: cannot watch ConfigMaps in {}: {}", wormhole_key->ns, r.error().str());
+    else if (!cm_cluster->wait_synced(std::chrono::seconds(30)))
+      spdlog::warn("proxy: ConfigMaps of {} not listed yet; wormhole ports follow when they are", wormhole_key->ns);
   }
   if (auto r = server.start(); !r) {
     std::cerr << "error: " << r.error().str() << '\n';
     return 1;
   }
+  if (wormhole) wormhole->activate();
   for (size_t i = 0; i < opts.listen.size(); ++i)
     spdlog::info("proxy: listening addr={} port={}", opts.listen[i], server.ports()[i]);
   if (server.probe_port()) spdlog::info("proxy: probe listening port={}", server.probe_port());
@@ -111,9 +149,9 @@ int run_proxy(ProxyArgs& args) {
   int sig = 0;
   sigwait(&set, &sig);
   spdlog::info("proxy: shutting down");
-  server.stop();
+  if (cm_cluster) cm_cluster->stop();
   if (mesh_source) mesh_source->stop();
-  if (cluster_source) cluster_source->stop();
+  server.stop();
   if (reporter) reporter->flush(std::chrono::seconds(2));
   return 0;
 }
@@ -134,6 +172,15 @@ void add_proxy_command(CLI::App& app, Runner& run) {
                              "(in a pod: in-cluster unless DISABLE_SVC_CONTROLLER=true)");
   cmd->add_option("--context", args->context, "kubeconfig context (default: current-context)");
   dir->excludes(kc);
+  cmd->add_option("--wormhole-configmap", args->wormhole_configmap,
+                  "[NAMESPACE/]NAME of the ConfigMap listing the wormhole ports (data.cfg: wormholePorts), watched "
+                  "with --state-dir or --kubeconfig; a listener opens for each port (default: global-sidecar in "
+                  "$POD_NAMESPACE, else mesh-operator; 'off': only --listen)");
+  cmd->add_flag("--cleanup-wormhole-ports", args->cleanup_wormhole_ports,
+                "Close the listener of a port that leaves the ConfigMap (env CLEAN_UP_WORMHOLE_PORT=true)");
+  cmd->add_option("--wormhole-listen-host", args->opts.dynamic_listen_host,
+                  "Address the wormhole-port listeners bind")
+      ->capture_default_str();
   cmd->add_option("--report", args->report,
                   "Access-log service host:port to report each forwarded call to (the controller's --als-addr)");
   cmd->add_flag("--trust-forwarded-for", args->opts.trust_forwarded_for,

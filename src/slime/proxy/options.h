@@ -27,6 +27,7 @@ struct CallRecord {
 struct ProxyOptions {
   std::vector<std::string> listen = {"0.0.0.0:80"};  // "host:port"; port 0 picks a free one
   std::string probe_addr;                            // empty: no probe listener
+  std::string dynamic_listen_host = "0.0.0.0";       // where wormhole-port listeners bind
   DestinationRules rules;
   bool trust_forwarded_for = false;
   int threads = 1;

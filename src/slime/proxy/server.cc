@@ -1,7 +1,11 @@
 #include "slime/proxy/server.h"
 
+#include <pthread.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <future>
+#include <map>
 #include <optional>
 
 #include "slime/proxy/asio.h"
@@ -25,83 +29,64 @@ core::Result<tcp::endpoint> parse_listen(const std::string& addr, const char* fl
   return tcp::endpoint(ip, port.value_or(0));
 }
 
+std::string join_host_port(const std::string& host, uint16_t port) {
+  bool v6 = host.find(':') != std::string::npos;
+  return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
 }  // namespace
 
 struct ProxyServer::Impl {
-  Impl(const ProxyOptions& opts, ProxyStats& stats)
-      : ctx{opts, stats, pool, [this] { return current_mesh(); }},
-        pool(opts.max_idle_upstream_per_host, opts.idle_timeout),
-        sweep_timer(ioc) {}
-
-  std::shared_ptr<const MeshIndex> current_mesh() {
-    std::lock_guard lock(mesh_mu);
-    return mesh;
+  Impl(const ProxyOptions& opts, ProxyStats& stats, size_t threads)
+      : routing(opts.rules),
+        ctx{opts, stats, pool, routing},  // only binds a reference to the pool, constructed below
+        contexts(threads),
+        pool(opts.max_idle_upstream_per_host, opts.idle_timeout) {
+    for (auto& c : contexts) c = std::make_unique<asio::io_context>(1);
+    sweep_timer.emplace(main());
   }
 
-  awaitable<void> accept_loop(tcp::acceptor& acc, uint16_t port, bool probe) {
+  // Acceptors, the probe, the sweep timer and listener changes live on the first context.
+  asio::io_context& main() { return *contexts.front(); }
+  asio::io_context& next_context() { return *contexts[next.fetch_add(1, std::memory_order_relaxed) % contexts.size()]; }
+
+  awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acc, uint16_t port, bool probe) {
     const auto& opts = ctx.opts;
-    while (acc.is_open()) {
+    while (acc->is_open()) {
       // Bounded connections: past the limit, stop accepting (the kernel backlog holds the rest).
       while (ctx.stats.active_connections.load() >= static_cast<int64_t>(opts.max_connections)) {
-        asio::steady_timer t(ioc, std::chrono::milliseconds(10));
+        asio::steady_timer t(main(), std::chrono::milliseconds(10));
         error_code ignored;
         co_await t.async_wait(asio::redirect_error(use_awaitable, ignored));
       }
       error_code ec;
-      auto strand = asio::make_strand(ioc);
-      tcp::socket socket = co_await acc.async_accept(strand, asio::redirect_error(use_awaitable, ec));
+      auto& home = probe ? main() : next_context();
+      tcp::socket socket = co_await acc->async_accept(home, asio::redirect_error(use_awaitable, ec));
       if (ec) {
-        if (ec == asio::error::operation_aborted || !acc.is_open()) co_return;
+        if (ec == asio::error::operation_aborted || !acc->is_open()) co_return;
         spdlog::warn("proxy: accept failed port={} error={}", port, ec.message());
-        asio::steady_timer t(ioc, std::chrono::milliseconds(50));  // e.g. out of file descriptors
+        asio::steady_timer t(main(), std::chrono::milliseconds(50));  // e.g. out of file descriptors
         co_await t.async_wait(asio::redirect_error(use_awaitable, ec));
         continue;
       }
-      if (probe) asio::co_spawn(strand, serve_probe_connection(std::move(socket)), asio::detached);
-      else asio::co_spawn(strand, serve_proxy_connection(std::move(socket), port, ctx), asio::detached);
+      if (probe) asio::co_spawn(home, serve_probe_connection(std::move(socket)), asio::detached);
+      else asio::co_spawn(home, serve_proxy_connection(std::move(socket), port, ctx), asio::detached);
     }
   }
 
   void schedule_sweep() {
-    sweep_timer.expires_after(std::chrono::seconds(1));
-    sweep_timer.async_wait([this](error_code ec) {
+    sweep_timer->expires_after(std::chrono::seconds(1));
+    sweep_timer->async_wait([this](error_code ec) {
       if (ec) return;
       pool.sweep();
       schedule_sweep();
     });
   }
 
-  // Order matters for destruction: sessions abandoned at stop() are destroyed with the io_context and still
-  // see ctx (declared before it); the pool's sockets go before the io_context.
-  std::mutex mesh_mu;
-  std::shared_ptr<const MeshIndex> mesh;
-  SessionContext ctx;
-  asio::io_context ioc;
-  std::optional<asio::executor_work_guard<asio::io_context::executor_type>> work;
-  std::vector<std::unique_ptr<tcp::acceptor>> acceptors;
-  std::unique_ptr<tcp::acceptor> probe;
-  UpstreamPool pool;
-  asio::steady_timer sweep_timer;
-};
-
-ProxyServer::ProxyServer(ProxyOptions opts) : opts_(std::move(opts)), impl_(std::make_unique<Impl>(opts_, stats_)) {}
-
-ProxyServer::~ProxyServer() { stop(); }
-
-void ProxyServer::set_mesh(std::shared_ptr<const MeshIndex> mesh) {
-  std::lock_guard lock(impl_->mesh_mu);
-  impl_->mesh = std::move(mesh);
-}
-
-std::shared_ptr<const MeshIndex> ProxyServer::mesh() const { return impl_->current_mesh(); }
-
-size_t ProxyServer::idle_upstream() const { return impl_->pool.idle(); }
-
-core::Result<void> ProxyServer::start() {
-  auto bind = [this](const std::string& addr, const char* flag) -> core::Result<std::unique_ptr<tcp::acceptor>> {
+  core::Result<std::shared_ptr<tcp::acceptor>> bind(const std::string& addr, const char* flag) {
     auto ep = parse_listen(addr, flag);
     if (!ep) return std::unexpected(ep.error());
-    auto acc = std::make_unique<tcp::acceptor>(impl_->ioc);
+    auto acc = std::make_shared<tcp::acceptor>(main());
     error_code ec;
     acc->open(ep->protocol(), ec);
     // SO_REUSEADDR (and SO_REUSEPORT, as the original) so a restart does not wait for TIME_WAIT.
@@ -114,44 +99,151 @@ core::Result<void> ProxyServer::start() {
     if (!ec) acc->listen(asio::socket_base::max_listen_connections, ec);
     if (ec) return core::fail("cannot listen on '" + addr + "': " + ec.message(), flag);
     return acc;
-  };
+  }
+
+  // Runs `f` on the main context and waits for it (directly when the threads are not running).
+  void on_main(const std::function<void()>& f, bool running) {
+    if (!running) return f();
+    std::promise<void> done;
+    asio::post(main(), [&] {
+      f();
+      done.set_value();
+    });
+    done.get_future().wait();
+  }
+
+  // Declaration order matters: sessions abandoned at stop() are destroyed with the io_contexts and still
+  // see ctx and the routing state (declared before them; ctx.closing keeps them off the pool); the pool's
+  // sockets and the timer go before the io_contexts they are registered with (declared after them).
+  RoutingState routing;
+  SessionContext ctx;
+  std::vector<std::unique_ptr<asio::io_context>> contexts;
+  UpstreamPool pool;
+  std::atomic<size_t> next{0};
+  std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
+  std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
+  std::shared_ptr<tcp::acceptor> probe;
+  std::optional<asio::steady_timer> sweep_timer;
+  // Wormhole-port listeners opened by set_dynamic_ports, by port.
+  mutable std::mutex dynamic_mu;
+  std::map<uint16_t, std::shared_ptr<tcp::acceptor>> dynamic;
+};
+
+ProxyServer::ProxyServer(ProxyOptions opts)
+    : opts_(std::move(opts)), impl_(std::make_unique<Impl>(opts_, stats_, static_cast<size_t>(std::max(1, opts_.threads)))) {}
+
+ProxyServer::~ProxyServer() { stop(); }
+
+void ProxyServer::set_mesh(std::shared_ptr<const MeshIndex> mesh) { impl_->routing.set_mesh(std::move(mesh)); }
+
+std::shared_ptr<const MeshIndex> ProxyServer::mesh() const { return impl_->routing.get().mesh; }
+
+size_t ProxyServer::idle_upstream() const { return impl_->pool.idle(); }
+
+core::Result<void> ProxyServer::start() {
   if (opts_.listen.empty()) return core::fail("no listen address", "--listen");
   for (const auto& addr : opts_.listen) {
-    auto acc = bind(addr, "--listen");
+    auto acc = impl_->bind(addr, "--listen");
     if (!acc) return std::unexpected(acc.error());
     ports_.push_back((*acc)->local_endpoint().port());
     impl_->acceptors.push_back(std::move(*acc));
   }
   if (!opts_.probe_addr.empty()) {
-    auto acc = bind(opts_.probe_addr, "--probe-addr");
+    auto acc = impl_->bind(opts_.probe_addr, "--probe-addr");
     if (!acc) return std::unexpected(acc.error());
     probe_port_ = (*acc)->local_endpoint().port();
     impl_->probe = std::move(*acc);
   }
   // Loop protection needs the ports actually bound.
-  for (auto p : ports_) opts_.rules.own_ports.push_back(p);
+  auto rules = std::make_shared<DestinationRules>(opts_.rules);
+  for (auto p : ports_) rules->own_ports.push_back(p);
+  impl_->routing.set_rules(std::move(rules));
   for (size_t i = 0; i < impl_->acceptors.size(); ++i)
-    asio::co_spawn(impl_->ioc, impl_->accept_loop(*impl_->acceptors[i], ports_[i], false), asio::detached);
-  if (impl_->probe) asio::co_spawn(impl_->ioc, impl_->accept_loop(*impl_->probe, probe_port_, true), asio::detached);
+    asio::co_spawn(impl_->main(), impl_->accept_loop(impl_->acceptors[i], ports_[i], false), asio::detached);
+  if (impl_->probe) asio::co_spawn(impl_->main(), impl_->accept_loop(impl_->probe, probe_port_, true), asio::detached);
   impl_->schedule_sweep();
-  impl_->work.emplace(impl_->ioc.get_executor());
-  int n = std::max(1, opts_.threads);
-  for (int i = 0; i < n; ++i) threads_.emplace_back([this] { impl_->ioc.run(); });
+  for (auto& c : impl_->contexts) {
+    impl_->work.push_back(asio::make_work_guard(*c));
+    threads_.emplace_back([c = c.get()] {
+      ::pthread_setname_np(::pthread_self(), "slime-proxy");  // visible in top/perf
+      c->run();
+    });
+  }
   return {};
+}
+
+std::vector<core::Error> ProxyServer::set_dynamic_ports(const std::vector<uint16_t>& wanted, bool close_vanished) {
+  std::vector<core::Error> errors;
+  std::lock_guard lock(impl_->dynamic_mu);
+  bool changed = false;
+  for (auto p : wanted) {
+    if (p == 0 || p == probe_port_ || impl_->dynamic.contains(p) || std::ranges::find(ports_, p) != ports_.end())
+      continue;
+    auto addr = join_host_port(opts_.dynamic_listen_host, p);
+    auto acc = impl_->bind(addr, "wormholePorts");
+    if (!acc) {
+      errors.push_back(acc.error());
+      continue;
+    }
+    impl_->dynamic[p] = *acc;
+    changed = true;
+    impl_->on_main([&] { asio::co_spawn(impl_->main(), impl_->accept_loop(*acc, p, false), asio::detached); },
+                   !threads_.empty());
+    spdlog::info("proxy: listening addr={} (wormhole port)", addr);
+  }
+  if (close_vanished) {
+    for (auto it = impl_->dynamic.begin(); it != impl_->dynamic.end();) {
+      if (std::ranges::find(wanted, it->first) != wanted.end()) {
+        ++it;
+        continue;
+      }
+      auto acc = it->second;
+      impl_->on_main(
+          [&] {
+            error_code ignored;
+            acc->close(ignored);
+          },
+          !threads_.empty());
+      spdlog::info("proxy: closed wormhole port {}", it->first);
+      it = impl_->dynamic.erase(it);
+      changed = true;
+    }
+  }
+  if (changed) {
+    auto rules = std::make_shared<DestinationRules>(opts_.rules);
+    rules->own_ports = ports_;
+    for (const auto& [p, acc] : impl_->dynamic) rules->own_ports.push_back(p);
+    impl_->routing.set_rules(std::move(rules));
+  }
+  return errors;
+}
+
+std::vector<uint16_t> ProxyServer::dynamic_ports() const {
+  std::lock_guard lock(impl_->dynamic_mu);
+  std::vector<uint16_t> out;
+  for (const auto& [p, acc] : impl_->dynamic) out.push_back(p);
+  return out;
 }
 
 void ProxyServer::stop() {
   if (threads_.empty()) return;
-  asio::post(impl_->ioc, [this] {
-    error_code ignored;
-    for (auto& a : impl_->acceptors) a->close(ignored);
-    if (impl_->probe) impl_->probe->close(ignored);
-    impl_->sweep_timer.cancel();
-  });
+  std::vector<std::shared_ptr<tcp::acceptor>> open = impl_->acceptors;
+  if (impl_->probe) open.push_back(impl_->probe);
+  {
+    std::lock_guard lock(impl_->dynamic_mu);
+    for (auto& [p, a] : impl_->dynamic) open.push_back(a);
+  }
+  impl_->on_main(
+      [&] {
+        error_code ignored;
+        for (auto& a : open) a->close(ignored);
+        impl_->sweep_timer->cancel();
+      },
+      true);
   impl_->ctx.closing = true;
-  impl_->work.reset();
-  // Open connections are not waited for: stopping the context abandons them (their sockets close).
-  impl_->ioc.stop();
+  impl_->work.clear();
+  // Open connections are not waited for: stopping the contexts abandons them (their sockets close).
+  for (auto& c : impl_->contexts) c->stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
 }

@@ -1,7 +1,8 @@
 #pragma once
 // The global-sidecar proxy (spec §6.6): HTTP/1.1 with keep-alive, pooled upstream connections and bodies
 // streamed both ways; h2c (gRPC) connections routed by their first request and then relayed as a byte
-// stream; an optional probe listener answering 200 to everything. Runs on its own io_context threads.
+// stream; an optional probe listener answering 200 to everything. Each I/O thread runs its own io_context;
+// accepted connections are dealt round robin to them and stay there.
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -35,6 +36,14 @@ class ProxyServer {
   // The mesh the proxy may forward to; null: no service list (forward anywhere). Swapped atomically.
   void set_mesh(std::shared_ptr<const MeshIndex> mesh);
   std::shared_ptr<const MeshIndex> mesh() const;
+
+  // Wormhole ports (spec §6.6 step 3): opens a listener on `opts.dynamic_listen_host:p` for every port
+  // that no listener serves yet (the probe port is skipped), and closes the ones this call opened earlier
+  // for ports no longer listed when `close_vanished` (open connections finish). Ports that cannot be
+  // bound are reported and left out; the others still open. Safe from any thread after start(), but not
+  // concurrently with stop() (stop the feeding watch first).
+  std::vector<core::Error> set_dynamic_ports(const std::vector<uint16_t>& ports, bool close_vanished);
+  std::vector<uint16_t> dynamic_ports() const;
 
   // Bound ports, in --listen order (useful with port 0), and the probe port (0 when none).
   const std::vector<uint16_t>& ports() const { return ports_; }

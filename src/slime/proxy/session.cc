@@ -9,15 +9,16 @@
 #include "slime/proxy/routing/destination.h"
 #include "slime/proxy/routing/h2_reply.h"
 #include "slime/proxy/routing/h2_sniff.h"
+#include "slime/proxy/http_framers.h"
 #include "slime/proxy/server.h"
 
 namespace slime::proxy {
 namespace {
 
 constexpr size_t kChunk = 16 * 1024;
-const beast::string_view kOrigDest = "Slime-Orig-Dest";
-const beast::string_view kSourceNs = "Slime-Source-Ns";
-const beast::string_view kForwardedFor = "X-Forwarded-For";
+constexpr std::string_view kOrigDest = "Slime-Orig-Dest";
+constexpr std::string_view kSourceNs = "Slime-Source-Ns";
+constexpr std::string_view kForwardedFor = "X-Forwarded-For";
 
 auto tok(error_code& ec) { return asio::redirect_error(use_awaitable, ec); }
 
@@ -25,8 +26,6 @@ std::string_view view(const beast::flat_buffer& b) {
   auto d = b.data();
   return {static_cast<const char*>(d.data()), d.size()};
 }
-
-std::string_view sv(beast::string_view s) { return {s.data(), s.size()}; }
 
 bool is_timeout(const error_code& ec) { return ec == beast::error::timeout; }
 
@@ -123,8 +122,8 @@ awaitable<void> pump(beast::tcp_stream& from, beast::tcp_stream& to, std::chrono
   }
 }
 
-// Relays both directions until both have ended. Runs on the session's strand, so the completion of the
-// spawned direction and this coroutine never race.
+// Relays both directions until both have ended. A session's io_context has one thread, so the completion
+// of the spawned direction and this coroutine never race.
 awaitable<void> tunnel(beast::tcp_stream& down, beast::tcp_stream& up, std::chrono::milliseconds idle) {
   auto exec = co_await asio::this_coro::executor;
   asio::steady_timer done(exec, asio::steady_timer::time_point::max());
@@ -184,8 +183,9 @@ awaitable<void> serve_h2(beast::tcp_stream& down, beast::flat_buffer& buf, uint1
   facts.has_source_ns = first.has_source_ns;
   facts.method = first.method;
   facts.listen_port = listen_port;
-  auto mesh = ctx.mesh();
-  auto resolved = resolve_destination(facts, opts.rules, mesh.get(), ctx.pick.fetch_add(1, std::memory_order_relaxed));
+  RoutingState::Cached routing;
+  const auto& r = routing.refresh(ctx.routing);
+  auto resolved = resolve_destination(facts, *r.rules, r.mesh.get(), ctx.pick.fetch_add(1, std::memory_order_relaxed));
   if (!resolved.dest) {
     ctx.stats.refused.fetch_add(1, std::memory_order_relaxed);
     spdlog::info("proxy: refused h2c peer={} authority={} status={} reason={}", peer.address().to_string(),
@@ -232,41 +232,120 @@ awaitable<void> serve_h2(beast::tcp_stream& down, beast::flat_buffer& buf, uint1
 
 // --- HTTP/1.1 --------------------------------------------------------------------------------------------
 
-// Relays one message (head + body) from `in` to `out` through a fixed buffer. Body bytes are passed on as
-// soon as they arrive (read_some), and the head goes out together with the first body bytes when they are
-// already there: a small message costs one write. Returns which side failed: 0 none, 1 input, 2 output.
-template <bool isRequest>
-awaitable<int> relay_message(http::parser<isRequest, http::buffer_body>& p, beast::tcp_stream& in,
-                             beast::flat_buffer& inbuf, beast::tcp_stream& out, std::chrono::milliseconds idle) {
-  std::array<char, kChunk> chunk;
-  auto& body = p.get().body();
-  http::serializer<isRequest, http::buffer_body> sr{p.get()};
+// Reads from the client until the framer has the whole request head (the framer then holds views into
+// `buf`; the head bytes stay there until the caller consumed them). Returns the head's size.
+awaitable<error_code> read_request_head(beast::tcp_stream& down, beast::flat_buffer& buf, RequestFramer& f,
+                                        size_t& head_len, std::chrono::milliseconds timeout) {
   error_code ec;
-  do {
-    if (!p.is_done()) {
-      body.data = chunk.data();
-      body.size = chunk.size();
-      set_deadline(in, idle);
-      co_await http::async_read_some(in, inbuf, p, tok(ec));
-      if (ec == http::error::need_buffer) ec = {};
-      if (ec) co_return 1;
-      body.size = chunk.size() - body.size;
-      // No bytes: a null buffer. A non-null empty one would be serialized as an empty chunk, i.e. a second
-      // last-chunk on a chunked message.
-      body.data = body.size ? chunk.data() : nullptr;
-      body.more = !p.is_done();
-      if (body.size == 0 && body.more) continue;  // only framing (chunk headers) was read
-    } else {
-      body.data = nullptr;
-      body.size = 0;
-      body.more = false;
+  while (true) {
+    if (buf.size() > 0) {
+      head_len = f.put_contiguous(buf.data(), ec);
+      if (ec == http::error::need_more) ec = {};
+      if (ec) co_return ec;
+      if (f.is_header_done()) co_return error_code{};
     }
-    set_deadline(out, idle);
-    co_await http::async_write(out, sr, tok(ec));
-    if (ec == http::error::need_buffer) ec = {};
+    set_deadline(down, timeout);
+    size_t n = co_await down.async_read_some(buf.prepare(kChunk), tok(ec));
+    if (ec) co_return ec;
+    buf.commit(n);
+  }
+}
+
+// Sends the rewritten head together with the body bytes already received (one gather write), then the
+// rest of the body as it arrives, byte for byte (chunked framing included). Returns which side failed:
+// 0 none, 1 the client (or its body broke the limits), 2 the upstream.
+awaitable<int> relay_request(RequestFramer& f, beast::tcp_stream& down, beast::flat_buffer& buf, const std::string& head,
+                             beast::tcp_stream& up, std::chrono::milliseconds idle) {
+  error_code ec;
+  size_t parsed = 0;
+  if (!f.is_done() && buf.size() > 0) {
+    f.eager(true);
+    parsed = f.put_contiguous(buf.data(), ec);
+    if (ec == http::error::need_more) ec = {};
+    if (ec) co_return 1;
+  }
+  std::array<asio::const_buffer, 2> first{asio::buffer(head), asio::buffer(buf.data().data(), parsed)};
+  set_deadline(up, idle);
+  co_await asio::async_write(up, first, tok(ec));
+  buf.consume(parsed);
+  if (ec) co_return 2;
+  bool stalled = false;  // the last put took nothing: the buffer ends inside a chunk header
+  while (!f.is_done()) {
+    if (buf.size() == 0 || stalled) {
+      set_deadline(down, idle);
+      size_t n = co_await down.async_read_some(buf.prepare(kChunk), tok(ec));
+      if (ec) co_return 1;
+      buf.commit(n);
+    }
+    f.eager(true);
+    parsed = f.put_contiguous(buf.data(), ec);
+    if (ec == http::error::need_more) ec = {};
+    if (ec) co_return 1;
+    stalled = parsed == 0;
+    if (parsed == 0) continue;
+    set_deadline(up, idle);
+    co_await asio::async_write(up, asio::buffer(buf.data().data(), parsed), tok(ec));
+    buf.consume(parsed);
     if (ec) co_return 2;
-  } while (!sr.is_done());
+  }
   co_return 0;
+}
+
+// Reads from the upstream until the framer has the whole response head. `parsed` = the bytes of upbuf the
+// framer took (the head, plus body bytes that came with it); they stay in upbuf to be forwarded as is.
+awaitable<error_code> read_response_head(beast::tcp_stream& up, beast::flat_buffer& upbuf, ResponseFramer& f,
+                                         size_t& parsed, std::chrono::milliseconds timeout) {
+  error_code ec;
+  while (true) {
+    if (upbuf.size() > 0) {
+      parsed = f.put(upbuf.data(), ec);
+      if (ec == http::error::need_more) ec = {};
+      if (ec) co_return ec;
+      if (f.is_header_done()) co_return error_code{};
+    }
+    set_deadline(up, timeout);
+    size_t n = co_await up.async_read_some(upbuf.prepare(kChunk), tok(ec));
+    if (ec) co_return ec;
+    upbuf.commit(n);
+  }
+}
+
+// Forwards the response whose head read_response_head found: each read goes on in one write, byte for
+// byte, until the framer says the message ended (or, close-delimited, the upstream closed). False when
+// either side failed.
+awaitable<bool> relay_response_rest(beast::tcp_stream& up, beast::flat_buffer& upbuf, ResponseFramer& f,
+                                    size_t parsed, beast::tcp_stream& down, std::chrono::milliseconds idle) {
+  error_code ec;
+  while (true) {
+    if (parsed > 0) {
+      set_deadline(down, idle);
+      co_await asio::async_write(down, asio::buffer(upbuf.data().data(), parsed), tok(ec));
+      upbuf.consume(parsed);
+      parsed = 0;
+      if (ec) co_return false;
+    }
+    if (f.is_done()) co_return true;
+    if (upbuf.size() == 0) {
+      set_deadline(up, idle);
+      size_t n = co_await up.async_read_some(upbuf.prepare(kChunk), tok(ec));
+      if (ec == asio::error::eof && f.need_eof()) {
+        f.put_eof(ec);
+        co_return !ec;
+      }
+      if (ec) co_return false;
+      upbuf.commit(n);
+    }
+    parsed = f.put(upbuf.data(), ec);
+    if (ec == http::error::need_more) ec = {};
+    if (ec) co_return false;
+    if (parsed == 0 && !f.is_done()) {
+      // A partial chunk header: wait for more bytes behind it (the buffer keeps what is there).
+      set_deadline(up, idle);
+      size_t n = co_await up.async_read_some(upbuf.prepare(kChunk), tok(ec));
+      if (ec) co_return false;
+      upbuf.commit(n);
+    }
+  }
 }
 
 // The upstream connection a session holds: kept while consecutive requests go to the same destination,
@@ -290,12 +369,14 @@ struct HeldUpstream {
 };
 
 // Uses the held connection when it goes to `key` and is still open, else a pooled one (re-homed on this
-// session's strand), else dials.
+// session's io_context), else dials. The held connection is checked with a peek only when the request has
+// a body (`check_alive`): a body-less request that finds it closed is retried once anyway, so the common
+// case saves a syscall.
 awaitable<error_code> open_upstream(HeldUpstream& up, bool& reused, const std::string& key, const Destination& dest,
-                                    SessionContext& ctx) {
+                                    SessionContext& ctx, bool check_alive) {
   auto exec = co_await asio::this_coro::executor;
   reused = false;
-  if (up.stream && up.reusable && up.key == key && idle_socket_usable(up.stream->socket())) {
+  if (up.stream && up.reusable && up.key == key && (!check_alive || idle_socket_usable(up.stream->socket()))) {
     up.reusable = false;
     reused = true;
     ctx.stats.pooled_reuses.fetch_add(1, std::memory_order_relaxed);
@@ -325,19 +406,20 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
   const auto& opts = ctx.opts;
   HeldUpstream held(ctx);
   auto& up = held.stream;
+  RoutingState::Cached routing;
   beast::flat_buffer upbuf;
+  std::vector<RequestFramer::Field> fields;
+  std::string head;  // the rewritten request head, reused
   bool first_request = true;
   while (true) {
-    http::request_parser<http::buffer_body> p;
-    p.header_limit(static_cast<uint32_t>(opts.max_header_bytes));
-    p.body_limit(opts.max_body_bytes);
-    error_code ec;
+    RequestFramer p(opts.max_header_bytes, opts.max_body_bytes, fields);
+    size_t head_len = 0;
     // The first head gets the header timeout; later ones may first idle on the keep-alive connection.
-    set_deadline(down, first_request ? opts.header_timeout : opts.idle_timeout);
-    co_await http::async_read_header(down, buf, p, tok(ec));
+    error_code ec =
+        co_await read_request_head(down, buf, p, head_len, first_request ? opts.header_timeout : opts.idle_timeout);
     if (ec) {
-      if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset ||
-          ec == asio::error::operation_aborted)
+      if (ec == asio::error::eof && buf.size() == 0) co_return;
+      if (ec == asio::error::eof || ec == asio::error::connection_reset || ec == asio::error::operation_aborted)
         co_return;
       if (is_timeout(ec)) {
         if (buf.size() > 0) co_await send_error(down, 408, "request head not received in time", 11, false);
@@ -355,31 +437,31 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
     }
     first_request = false;
     ctx.stats.requests.fetch_add(1, std::memory_order_relaxed);
-    auto& req = p.get();
-    const bool client_keep_alive = req.keep_alive();
-    const unsigned version = req.version();
+    const bool client_keep_alive = p.keep_alive();
+    const unsigned version = p.version();
     const bool has_body = !p.is_done();
     // A refused request whose body was not read cannot be followed by another on this connection.
     const bool can_continue = client_keep_alive && !has_body;
 
     RequestFacts facts;
-    facts.host = sv(req[http::field::host]);
-    auto od = req.find(kOrigDest);
-    auto sn = req.find(kSourceNs);
-    facts.has_orig_dest = od != req.end();
-    facts.has_source_ns = sn != req.end();
-    if (facts.has_orig_dest) facts.orig_dest = sv(od->value());
-    if (facts.has_source_ns) facts.source_ns = sv(sn->value());
-    facts.target = sv(req.target());
-    facts.method = sv(req.method_string());
+    if (auto* h = p.find(http::field::host)) facts.host = h->value;
+    auto* od = p.find(kOrigDest);
+    auto* sn = p.find(kSourceNs);
+    facts.has_orig_dest = od != nullptr;
+    facts.has_source_ns = sn != nullptr;
+    if (od) facts.orig_dest = od->value;
+    if (sn) facts.source_ns = sn->value;
+    facts.target = p.target();
+    facts.method = p.method_string();
     facts.listen_port = listen_port;
-    auto mesh = ctx.mesh();
+    const auto& r = routing.refresh(ctx.routing);
     auto resolved =
-        resolve_destination(facts, opts.rules, mesh.get(), ctx.pick.fetch_add(1, std::memory_order_relaxed));
+        resolve_destination(facts, *r.rules, r.mesh.get(), ctx.pick.fetch_add(1, std::memory_order_relaxed));
     if (!resolved.dest) {
       ctx.stats.refused.fetch_add(1, std::memory_order_relaxed);
       spdlog::info("proxy: refused peer={} host={} target={} status={} reason={}", peer.address().to_string(),
                    facts.host, facts.target, resolved.refusal.status, resolved.refusal.reason);
+      buf.consume(head_len);
       if (!co_await send_error(down, static_cast<unsigned>(resolved.refusal.status), resolved.refusal.reason, version,
                                can_continue) ||
           !can_continue)
@@ -387,36 +469,42 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
       continue;
     }
     const Destination dest = std::move(*resolved.dest);
-    std::string source_ip = source_of(peer, sv(req[kForwardedFor]), opts.trust_forwarded_for);
-    std::string path(sv(req.target()));
-
-    req.erase(kOrigDest);
-    req.erase(kSourceNs);
-    req.set(http::field::host, dest.host_header);
-    if (!dest.origin_target.empty()) req.target(dest.origin_target);
-    if (beast::iequals(req[http::field::expect], "100-continue")) {
+    // Only for the report: the request-target before an absolute-form target is rewritten, and the caller.
+    std::string path, source_ip;
+    if (opts.on_call) {
+      path = std::string(p.target());
+      auto* xff = p.find(kForwardedFor);
+      source_ip = source_of(peer, xff ? xff->value : std::string_view(), opts.trust_forwarded_for);
+    }
+    const auto* expect = p.find(http::field::expect);
+    const bool expect_continue = expect && iequals_ascii(expect->value, "100-continue");
+    build_request_head(head, p, dest);
+    buf.consume(head_len);  // the views into buf end here
+    if (expect_continue) {
       // Answer the client ourselves: the upstream would answer through us anyway, and this keeps the
       // relay free of interim responses on the request side.
-      req.erase(http::field::expect);
       error_code ignored;
       set_deadline(down, opts.body_idle_timeout);
       co_await asio::async_write(down, asio::buffer(std::string_view("HTTP/1.1 100 Continue\r\n\r\n")), tok(ignored));
     }
 
     const std::string key = dest.dial_host + ":" + std::to_string(dest.dial_port);
-    std::optional<http::response_parser<http::buffer_body>> rp_holder;
+    const size_t response_header_limit = std::max<size_t>(opts.max_header_bytes, 256 * 1024);
+    const bool head_request = p.method() == http::verb::head;
+    std::optional<ResponseFramer> framer;
+    size_t parsed = 0;  // bytes at the front of upbuf that the framer has taken (head, then body)
     error_code up_ec;
     std::string_view stage;
     bool client_failed = false;
     for (int attempt = 0;; ++attempt) {
       bool reused = false;
       upbuf.consume(upbuf.size());
-      up_ec = co_await open_upstream(held, reused, key, dest, ctx);
+      up_ec = co_await open_upstream(held, reused, key, dest, ctx, has_body);
       if (up_ec) {
         stage = "connect";
         break;
       }
-      int failed = co_await relay_message<true>(p, down, buf, *up, opts.body_idle_timeout);
+      int failed = co_await relay_request(p, down, buf, head, *up, opts.body_idle_timeout);
       if (failed == 1) {
         client_failed = true;
         break;
@@ -425,23 +513,18 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
         up_ec = asio::error::connection_reset;
         stage = "write";
       } else {
-        // Interim 1xx responses (other than 101) are passed on; the final response follows.
+        // Interim 1xx responses (other than 101) are passed on as they came; the final response follows.
         while (true) {
-          rp_holder.emplace();
-          // Unlimited: Beast 1.74 compares Content-Length against an empty optional as "too large", so no none.
-          rp_holder->body_limit(std::numeric_limits<std::uint64_t>::max());
-          rp_holder->header_limit(static_cast<uint32_t>(std::max<size_t>(opts.max_header_bytes, 256 * 1024)));
-          if (req.method() == http::verb::head) rp_holder->skip(true);
-          set_deadline(*up, opts.response_timeout);
-          co_await http::async_read_header(*up, upbuf, *rp_holder, tok(up_ec));
+          framer.emplace(response_header_limit, head_request);
+          parsed = 0;
+          up_ec = co_await read_response_head(*up, upbuf, *framer, parsed, opts.response_timeout);
           if (up_ec) break;
-          unsigned code = rp_holder->get().result_int();
+          unsigned code = framer->status();
           if (code < 100 || code >= 200 || code == 101) break;
-          http::response<http::empty_body> interim{rp_holder->get().result(), rp_holder->get().version()};
-          for (const auto& f : rp_holder->get()) interim.set(f.name_string(), f.value());
           error_code wec;
           set_deadline(down, opts.body_idle_timeout);
-          co_await http::async_write(down, interim, tok(wec));
+          co_await asio::async_write(down, asio::buffer(upbuf.data().data(), parsed), tok(wec));
+          upbuf.consume(parsed);
           if (wec) {
             client_failed = true;
             break;
@@ -466,28 +549,23 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
       continue;
     }
 
-    auto& res_parser = *rp_holder;
-    auto& res = res_parser.get();
-    if (opts.on_call) opts.on_call(CallRecord{source_ip, peer.port(), listen_port, dest.host_header, path,
-                                              res.result_int(), false});
-    if (res.result_int() == 101) {
-      // Protocol upgrade (WebSocket and the like): pass the head on, then relay bytes both ways.
-      http::response<http::empty_body> head{res.result(), res.version()};
-      for (const auto& f : res) head.set(f.name_string(), f.value());
+    if (opts.on_call)
+      opts.on_call(CallRecord{source_ip, peer.port(), listen_port, dest.host_header, path, framer->status(), false});
+    if (framer->status() == 101) {
+      // Protocol upgrade (WebSocket and the like): pass the head (and whatever followed it) on, then relay
+      // bytes both ways.
       error_code wec;
-      co_await http::async_write(down, head, tok(wec));
-      if (wec) co_return;
-      if (upbuf.size()) co_await asio::async_write(down, upbuf.data(), tok(wec));
-      if (buf.size()) co_await asio::async_write(*up, buf.data(), tok(wec));
+      co_await asio::async_write(down, upbuf.data(), tok(wec));
+      if (!wec && buf.size()) co_await asio::async_write(*up, buf.data(), tok(wec));
       if (wec) co_return;
       co_await tunnel(down, *up, opts.tunnel_idle_timeout);
       co_return;
     }
-    int failed = co_await relay_message<false>(res_parser, *up, upbuf, down, opts.body_idle_timeout);
-    if (failed) co_return;  // either side went away mid-body: the client sees a truncated response
-    held.reusable = res.keep_alive() && !res_parser.need_eof() && upbuf.size() == 0;
+    if (!co_await relay_response_rest(*up, upbuf, *framer, parsed, down, opts.body_idle_timeout))
+      co_return;  // either side went away mid-body: the client sees a truncated response
+    held.reusable = framer->keep_alive() && !framer->need_eof() && upbuf.size() == 0;
     if (!held.reusable) held.release();
-    if (!client_keep_alive || !res.keep_alive() || res_parser.need_eof()) {
+    if (!client_keep_alive || !framer->keep_alive() || framer->need_eof()) {
       error_code ignored;
       down.socket().shutdown(tcp::socket::shutdown_send, ignored);
       co_return;
