@@ -2,11 +2,13 @@
 
 #include <algorithm>
 
+#include "slime/core/kinds.h"
+
 namespace slime::proxy {
 namespace {
 
-const core::GroupKind kService{"", "Service"};
-const core::GroupKind kEndpoints{"", "Endpoints"};
+using core::kEndpointsGk;
+using core::kServiceGk;
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -41,7 +43,7 @@ void add_addresses(const core::Json& subset, const char* key, const std::map<std
 
 MeshIndex MeshIndex::build(const core::Snapshot& snapshot) {
   MeshIndex index;
-  for (const auto* svc : snapshot.list(kService)) {
+  for (const auto* svc : snapshot.list(kServiceGk)) {
     ServiceEntry e;
     e.ns = svc->ns();
     e.name = lower(svc->name());
@@ -56,7 +58,7 @@ MeshIndex MeshIndex::build(const core::Snapshot& snapshot) {
     if (!e.cluster_ip.empty()) index.ips_.insert(e.cluster_ip);
     index.services_.emplace(e.ns + "/" + e.name, std::move(e));
   }
-  for (const auto* ep : snapshot.list(kEndpoints)) {
+  for (const auto* ep : snapshot.list(kEndpointsGk)) {
     auto it = index.services_.find(ep->ns() + "/" + lower(ep->name()));
     if (it == index.services_.end()) continue;  // Endpoints without a Service are not a destination
     auto subsets = ep->json().find("subsets");
