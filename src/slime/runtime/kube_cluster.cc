@@ -83,10 +83,18 @@ core::Result<void> KubeCluster::apply(const core::Object& desired) {
   if (!r) return std::unexpected(r.error().to_error(desired.ref()));
   // Show the write to the reconcilers now instead of after the watch round-trip, so a reconcile
   // that runs meanwhile does not write the same thing again.
-  core::Object live = std::move(*r);
-  live.json()["metadata"].erase("managedFields");
-  store_.put(std::move(live));
+  put_written(std::move(*r));
   return {};
+}
+
+void KubeCluster::put_written(core::Object live) {
+  // The watch may have delivered this very version already; then the informer's copy stays the only
+  // one (a second, equal copy per written object would double the cache of Sidecars and fences).
+  if (auto cur = store_.find(live.key()); cur && !live.resource_version().empty() &&
+                                          cur->resource_version() == live.resource_version())
+    return;
+  if (auto m = live.json().find("metadata"); m != live.json().end() && m->is_object()) m->erase("managedFields");
+  store_.put(std::move(live));
 }
 
 core::Result<void> KubeCluster::remove(const core::Object& existing) {
@@ -101,9 +109,7 @@ core::Result<void> KubeCluster::apply_status(const core::Object& target, const c
   patch.json()["status"] = status;
   auto r = client_.apply_status(patch);
   if (!r) return std::unexpected(r.error().to_error(target.ref()));
-  core::Object live = std::move(*r);
-  live.json()["metadata"].erase("managedFields");
-  store_.put(std::move(live));
+  put_written(std::move(*r));
   return {};
 }
 
