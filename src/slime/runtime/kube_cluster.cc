@@ -1,10 +1,32 @@
 #include "slime/runtime/kube_cluster.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <mutex>
 
 namespace slime::runtime {
 
-KubeCluster::KubeCluster(kube::Client& client, std::string ns) : client_(client), ns_(std::move(ns)) {}
+namespace {
+
+// glibc gives each thread that allocates its own malloc arena (up to 8 per core). Here a few dozen
+// threads (an informer per kind, the reconcile workers, the HTTP pool) allocate and free cached
+// objects across threads, and each arena keeps its freed pages: at 10,000 Services that was about
+// 20 MB of peak RSS. Two arenas are plenty for a controller whose work is mostly waiting on the
+// API server. MALLOC_ARENA_MAX in the environment still wins.
+void limit_malloc_arenas() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (!std::getenv("MALLOC_ARENA_MAX")) mallopt(M_ARENA_MAX, 2);
+  });
+}
+
+}  // namespace
+
+KubeCluster::KubeCluster(kube::Client& client, std::string ns) : client_(client), ns_(std::move(ns)) {
+  limit_malloc_arenas();
+}
 
 KubeCluster::~KubeCluster() { stop(); }
 
