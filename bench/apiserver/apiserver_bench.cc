@@ -4,7 +4,7 @@
 // peak RSS, and the CPU time slime and the servers (kube-apiserver + etcd, which share the machine)
 // spent meanwhile. Prints a table. A program, not a test: it asserts nothing.
 //
-//   [BENCH_WORKERS=8] bench_apiserver [N ...]          default: 1000 5000 10000
+//   [BENCH_WORKERS=N] bench_apiserver [N ...]          default: 1000 5000 10000; workers: slime's default
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -207,10 +207,16 @@ Row run_one(int n, const fs::path& src, const fs::path& slime_bin) {
     FILE* f = std::freopen(log.c_str(), "w", stderr);
     (void)f;
     dup2(fileno(stderr), fileno(stdout));
-    const char* workers = std::getenv("BENCH_WORKERS");  // reconcile workers per module
-    execl(slime_bin.c_str(), "slime", "run", "--kubeconfig", (dir / "kubeconfig").c_str(), "--config",
-          (dir / "config.yaml").c_str(), "--admin-addr", "127.0.0.1:0", "--als-addr", "off", "--log-level", "warn", "--workers",
-          workers ? workers : "8", nullptr);
+    std::string kubeconfig = (dir / "kubeconfig").string(), config = (dir / "config.yaml").string();
+    std::vector<const char*> args{"slime", "run", "--kubeconfig", kubeconfig.c_str(), "--config", config.c_str(),
+                                  "--admin-addr", "127.0.0.1:0", "--als-addr", "off", "--log-level", "warn"};
+    // Reconcile workers per module: slime's default unless BENCH_WORKERS says otherwise.
+    if (const char* workers = std::getenv("BENCH_WORKERS")) {
+      args.push_back("--workers");
+      args.push_back(workers);
+    }
+    args.push_back(nullptr);
+    execv(slime_bin.c_str(), const_cast<char* const*>(args.data()));
     _exit(127);
   }
   SidecarCounter sidecars(*cfg);
