@@ -96,6 +96,8 @@ int run_run(RunArgs args) {
   if (svc.watch_namespace.empty()) svc.watch_namespace = env_or("WATCH_NAMESPACE", "");
   svc.debug_config = core::Json::array();
   for (auto& c : instances->configs) svc.debug_config.push_back(c.raw);
+  for (size_t i = 0; i < instances->configs.size(); ++i)
+    svc.prometheus[instances->modules[i].get()] = instances->configs[i].metric.prometheus_address;
   // Lazyload learning from access logs: serve the access-log service, feed batches straight into ingestion.
   for (size_t i = 0; i < instances->configs.size(); ++i) {
     const auto& mc = instances->configs[i];
@@ -103,7 +105,17 @@ int run_run(RunArgs args) {
     auto fence = lazyload::parse_config(mc);
     if (!fence) continue;  // the module itself reports its configuration errors
     auto addr = learning::als_address(args.als_addr, fence->config);
-    if (!addr.empty()) svc.extensions.push_back(learning::als_extension(addr, std::move(fence->config)));
+    auto handle = std::make_shared<learning::LearningHandle>();
+    // The original serves it under the module's name: /lazyload/debug/svfReset?ns=&name=.
+    svc.admin_routes["/" + (mc.name.empty() ? mc.effective_kind() : mc.name) + "/debug/svfReset"] = [handle](const runtime::AdminRequest& req) {
+      auto get = [&](const char* k) {
+        auto it = req.query.find(k);
+        return it == req.query.end() ? std::string() : it->second;
+      };
+      auto reply = learning::svf_reset(*handle, get("ns"), get("name"));
+      return runtime::AdminResponse{reply.status, reply.body};
+    };
+    if (!addr.empty()) svc.extensions.push_back(learning::als_extension(addr, std::move(fence->config), {}, handle));
     break;
   }
   return runtime::run_service(svc, mods, stop);

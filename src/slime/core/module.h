@@ -5,7 +5,9 @@
 // reconcile keys (one per user resource, plus any singletons such as a shared ConfigMap) so that the
 // long-running controller re-renders only what a change touches, while `slime render` simply
 // reconciles every key.
+#include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +34,18 @@ struct ModuleOutput {
   std::vector<Error> problems;
 };
 
+// Clean-up on delete, for modules whose reconcile keys are the "<namespace>/<name>" of resources of one
+// kind and whose rendered objects carry `annotation: <that key>`. `slime run` then keeps `finalizer` on
+// each such resource (where the backend has finalizers) and, once the resource is being deleted or is
+// gone (also: deleted while no Slime ran), deletes every object of the module's writes() kinds that
+// carries the annotation, before releasing the finalizer. reconcile() must render nothing for a resource
+// whose metadata.deletionTimestamp is set.
+struct Cleanup {
+  GroupKind kind;
+  std::string finalizer;
+  std::string annotation;
+};
+
 class Module {
  public:
   virtual ~Module() = default;
@@ -52,8 +66,13 @@ class Module {
   virtual std::vector<std::string> keys_for(const RenderContext& ctx, const Object& changed) const = 0;
   // Metric queries the key needs answered before reconcile (default: none).
   virtual std::vector<MetricRequest> metric_requests(const RenderContext&, std::string_view) const { return {}; }
+  // How often a long-running driver asks the metric source again (the adaptive loop's tick).
+  virtual std::chrono::milliseconds metric_refresh() const { return std::chrono::seconds(30); }
 
   virtual ModuleOutput reconcile(const RenderContext& ctx, std::string_view key) const = 0;
+
+  // Clean-up on delete (default: none; see Cleanup).
+  virtual std::optional<Cleanup> cleanup() const { return std::nullopt; }
 };
 
 using ModuleFactory = std::unique_ptr<Module> (*)();

@@ -3,21 +3,17 @@
 // the resulting ServiceFence statuses through the cluster. The fence status change then reaches the
 // lazyload controller like any other change and the caller's Sidecar is re-rendered: no 10 s tick.
 //
-// Batches are folded one at a time (ingestion reads a status and writes the next one). What this loop
-// wrote is laid over the store while the store does not show it, so a batch that arrives before a
-// Kubernetes watch has echoed the previous write does not drop what that write added; and for a few
-// seconds after each write, dependencies that another status writer put back to an older map (the fence
-// reconcile writes whole statuses from its own snapshot) are written again.
+// Batches are folded one at a time (ingestion reads a status and writes the next one). Status writes are
+// conditional on the version that was read, so a concurrent writer (the fence reconcile writes whole
+// statuses) can never silently drop a learned dependency: the loser of a race re-reads and folds again.
+// Ingestion only adds keys that are new, so folding a batch twice changes nothing.
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
-#include <thread>
-#include <vector>
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <optional>
 #include <mutex>
+#include <optional>
+#include <vector>
 
 #include "slime/core/gvk.h"
 #include "slime/core/json.h"
@@ -31,15 +27,20 @@ namespace slime::learning {
 class LearningLoop {
  public:
   LearningLoop(store::Cluster& cluster, std::shared_ptr<const lazyload::FenceConfig> config);
-  ~LearningLoop();
   LearningLoop(const LearningLoop&) = delete;
   LearningLoop& operator=(const LearningLoop&) = delete;
 
   // Thread-safe; called by the access-log service for every batch.
   void on_batch(metric::AccessLogBatch&& batch);
 
+  // Forgets what was learned for fence ns/name (every fence of `ns` when `name` is empty): their
+  // `status.metricStatus` becomes empty, so their Sidecars shrink back to the static part (the
+  // original's /debug/svfReset). Returns the number of fences reset, or an error naming the write that failed.
+  core::Result<size_t> reset(const std::string& ns, const std::string& name);
+
   struct Stats {
-    std::atomic<uint64_t> batches{0}, events{0}, recorded{0}, status_writes{0}, write_errors{0}, repairs{0};
+    // conflicts: status writes lost to a concurrent writer and folded again on a fresher copy.
+    std::atomic<uint64_t> batches{0}, events{0}, recorded{0}, status_writes{0}, write_errors{0}, conflicts{0};
   };
   const Stats& stats() const { return stats_; }
 
@@ -48,10 +49,8 @@ class LearningLoop {
     core::Object target;
     core::Json status;
   };
-  void apply(std::vector<Write>& writes);
-  // Re-applies learned dependencies another status writer dropped (checked every 20 ms for a few seconds
-  // after each write): the fence reconcile writes whole statuses computed from its own snapshot.
-  void repair();
+  // Folds `events` into the current statuses and writes them; returns the fences whose write failed.
+  std::vector<core::ObjectKey> fold(const std::vector<lazyload::AccessEvent>& events);
   void rebuild_index_if_needed(const core::Snapshot& snapshot, const std::vector<lazyload::AccessEvent>& events);
 
   store::Cluster& cluster_;
@@ -61,16 +60,7 @@ class LearningLoop {
   // rebuilt when a batch names a caller it does not know (a new pod; at most every 100 ms) and every 5 s.
   std::optional<lazyload::SourceIndex> index_;
   std::chrono::steady_clock::time_point index_built_{};
-  struct Written {
-    core::Json learned;  // the learned part of the status we last wrote
-    std::chrono::steady_clock::time_point at;
-  };
-  std::map<core::ObjectKey, Written> written_;
   Stats stats_;
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;
-  std::thread repair_thread_;
 };
 
 }  // namespace slime::learning

@@ -30,9 +30,15 @@ bool split_ref(const std::string& ref, std::string& kind, std::string& ns, std::
 }  // namespace
 
 Controller::Controller(core::Module& module, store::Cluster& cluster, Metrics& metrics, ControllerOptions opts)
-    : module_(module), cluster_(cluster), metrics_(metrics), opts_(opts), queue_(opts.queue) {
+    : module_(module),
+      cluster_(cluster),
+      metrics_(metrics),
+      compat_(metrics, std::string(module.kind())),
+      opts_(opts),
+      queue_(opts.queue) {
   for (auto& gk : module_.reads()) reads_.insert(gk);
   for (auto& gk : module_.writes()) writes_.insert(gk);
+  if (auto c = module_.cleanup()) finalizer_ = std::make_unique<Finalizer>(*c, writes_, cluster_, metrics_, kind());
 }
 
 Controller::~Controller() { stop(); }
@@ -74,6 +80,9 @@ void Controller::enqueue_all() {
     }
   });
   for (auto& k : keys) queue_.add(k);
+  // Resources deleted while no Slime ran left their objects behind.
+  if (finalizer_)
+    for (auto& k : finalizer_->orphaned_keys()) queue_.add(k);
   // Keys that rendered something before but no longer exist must still be pruned.
   std::lock_guard lock(owned_mu_);
   for (auto& [k, _] : owned_) queue_.add(k);
@@ -82,13 +91,69 @@ void Controller::enqueue_all() {
 void Controller::start() {
   if (!workers_.empty()) return;
   for (int i = 0; i < std::max(1, opts_.workers); ++i) workers_.emplace_back([this] { worker(); });
+  if (feed_) {
+    std::lock_guard lock(tick_mu_);
+    ticking_ = true;
+    ticker_ = std::thread([this] { ticker(); });
+  }
 }
 
 void Controller::stop() {
+  {
+    std::lock_guard lock(tick_mu_);
+    ticking_ = false;
+  }
+  tick_cv_.notify_all();
+  if (ticker_.joinable()) ticker_.join();
   queue_.shutdown();
   for (auto& t : workers_)
     if (t.joinable()) t.join();
   workers_.clear();
+}
+
+void Controller::ticker() {
+  std::unique_lock lock(tick_mu_);
+  while (ticking_) {
+    if (tick_cv_.wait_for(lock, feed_->period(), [this] { return !ticking_; })) break;
+    lock.unlock();
+    try {
+      refresh_metrics();
+    } catch (const std::exception& e) {
+      spdlog::error("metric refresh threw module={} error=\"{}\"", kind(), e.what());
+    }
+    lock.lock();
+  }
+}
+
+size_t Controller::refresh_metrics() {
+  if (!feed_) return 0;
+  auto start = std::chrono::steady_clock::now();
+  // Plan under the store's read lock; ask Prometheus without it (writers must not wait on the network).
+  std::vector<std::pair<std::string, std::vector<core::MetricRequest>>> plan;
+  std::set<core::MetricRequest> live;
+  cluster_.store().read([&](const core::Snapshot& snap) {
+    core::RenderContext ctx{snap, no_metrics_, std::chrono::system_clock::now()};
+    for (auto& key : module_.keys(ctx)) {
+      auto requests = module_.metric_requests(ctx, key);
+      if (requests.empty()) continue;
+      live.insert(requests.begin(), requests.end());
+      plan.emplace_back(std::move(key), std::move(requests));
+    }
+  });
+  auto changed = feed_->refresh(live);
+  size_t queued = 0;
+  for (auto& [key, requests] : plan)
+    for (auto& r : requests)
+      if (changed.count(r)) {
+        queue_.add(key);
+        ++queued;
+        break;
+      }
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  metrics_.observe("slime_metric_refresh_duration_seconds", {{"module", kind()}}, secs);
+  spdlog::debug("metric refresh module={} queries={} changed={} keys_queued={} seconds={:.3f}", kind(), live.size(),
+                changed.size(), queued, secs);
+  return queued;
 }
 
 bool Controller::owns(const core::ObjectKey& key) {
@@ -114,6 +179,7 @@ void Controller::worker() {
     Labels l{{"module", kind()}};
     metrics_.inc("slime_reconcile_total", {{"module", kind()}, {"result", ok ? "success" : "error"}});
     metrics_.observe("slime_reconcile_duration_seconds", l, secs);
+    compat_.reconcile(*key, ok);
     if (ok) queue_.forget(*key);
     else queue_.add_rate_limited(*key);
     queue_.done(*key);
@@ -133,6 +199,7 @@ const core::Object* Controller::find_regarding(const core::Snapshot& snap, const
 bool Controller::reconcile(const std::string& key) {
   struct Write {
     core::Object desired;
+    bool create;  // nothing live yet
   };
   struct StatusWrite {
     core::Object target;
@@ -148,6 +215,7 @@ bool Controller::reconcile(const std::string& key) {
   std::set<core::ObjectKey> rendered;
   std::string problem_text;
   std::vector<core::Object> prunes;
+  CleanupPlan cleanup;
 
   std::set<core::ObjectKey> previously;
   {
@@ -155,15 +223,25 @@ bool Controller::reconcile(const std::string& key) {
     if (auto it = owned_.find(key); it != owned_.end()) previously = it->second;
   }
 
+  // Metric answers first (network, outside the store lock); the module then renders from exactly these.
+  metric::MetricCache answers;
+  if (feed_) {
+    auto requests = cluster_.store().read([&](const core::Snapshot& snap) {
+      core::RenderContext ctx{snap, no_metrics_, std::chrono::system_clock::now()};
+      return module_.metric_requests(ctx, key);
+    });
+    if (!requests.empty()) answers = feed_->answers(requests);
+  }
+
   // One consistent read: the module's input, and the live state to compare its output with.
   cluster_.store().read([&](const core::Snapshot& snap) {
-    core::RenderContext ctx{snap, no_metrics_, std::chrono::system_clock::now()};
+    core::RenderContext ctx{snap, answers, std::chrono::system_clock::now()};
     core::ModuleOutput out = module_.reconcile(ctx, key);
     for (auto& o : out.objects) {
       auto k = o.key();
       rendered.insert(k);
       const core::Object* live = snap.get(k);
-      if (!live || !contains_desired(o.json(), live->json())) writes.push_back({std::move(o)});
+      if (!live || !contains_desired(o.json(), live->json())) writes.push_back({std::move(o), live == nullptr});
     }
     for (auto& s : out.statuses) {
       const core::Object* target = snap.get(s.key);
@@ -179,12 +257,15 @@ bool Controller::reconcile(const std::string& key) {
     for (auto& k : previously)
       if (!rendered.count(k))
         if (auto* live = snap.get(k)) prunes.push_back(*live);
+    if (finalizer_) cleanup = finalizer_->plan(snap, key, previously, rendered);
   });
 
   bool ok = true;
   for (auto& w : writes) {
     auto r = cluster_.apply(w.desired);
     metrics_.inc("slime_writes_total", {{"module", kind()}, {"op", "apply"}, {"result", r ? "success" : "error"}});
+    compat_.write(w.create ? WriteOp::kCreate : WriteOp::kUpdate, w.desired.kind(), w.desired.ns(), w.desired.name(),
+                  r.has_value());
     if (!r) {
       ok = false;
       spdlog::warn("apply failed module={} key={} object=\"{}\" error=\"{}\"", kind(), key, w.desired.ref(), r.error().str());
@@ -195,12 +276,14 @@ bool Controller::reconcile(const std::string& key) {
   for (auto& p : prunes) {
     auto r = cluster_.remove(p);
     metrics_.inc("slime_writes_total", {{"module", kind()}, {"op", "delete"}, {"result", r ? "success" : "error"}});
+    compat_.write(WriteOp::kDelete, p.kind(), p.ns(), p.name(), r.has_value());
     if (!r) {
       ok = false;
       spdlog::warn("prune failed module={} key={} object=\"{}\" error=\"{}\"", kind(), key, p.ref(), r.error().str());
       rendered.insert(p.key());  // still ours: try again next time
     }
   }
+  if (finalizer_ && !finalizer_->execute(cleanup, key, ok)) ok = false;
   for (auto& s : status_writes) {
     auto r = cluster_.apply_status(s.target, s.status);
     metrics_.inc("slime_writes_total", {{"module", kind()}, {"op", "status"}, {"result", r ? "success" : "error"}});
@@ -219,6 +302,7 @@ bool Controller::reconcile(const std::string& key) {
     if (last != problem_text) {
       last = problem_text;
       metrics_.inc("slime_problems_total", {{"module", kind()}}, static_cast<double>(problems.size()));
+      compat_.problems(problems.size());
       for (auto& p : problems) {
         spdlog::warn("invalid resource module={} object=\"{}\" problem=\"{}\"", kind(), p.regarding.ref(), p.message);
         cluster_.record_problem(p.regarding, "InvalidSpec", p.message);

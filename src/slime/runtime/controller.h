@@ -5,6 +5,7 @@
 // report problems. A failed write retries the key with capped exponential backoff.
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -14,6 +15,9 @@
 #include <vector>
 
 #include "slime/core/module.h"
+#include "slime/runtime/compat_metrics.h"
+#include "slime/runtime/finalizer.h"
+#include "slime/runtime/metric_feed.h"
 #include "slime/runtime/metrics.h"
 #include "slime/runtime/work_queue.h"
 #include "slime/store/cluster.h"
@@ -29,6 +33,13 @@ class Controller {
  public:
   Controller(core::Module& module, store::Cluster& cluster, Metrics& metrics, ControllerOptions opts = {});
   ~Controller();
+
+  // Answers the module's metric queries (set before start; without one, metrics are never available).
+  // While running, a ticker refreshes them every feed period and re-queues the keys whose answers changed.
+  void set_metric_feed(std::unique_ptr<MetricFeed> feed) { feed_ = std::move(feed); }
+  const MetricFeed* metric_feed() const { return feed_.get(); }
+  // One tick of the adaptive loop (the ticker calls it; tests may too). Returns how many keys were queued.
+  size_t refresh_metrics();
 
   // Feeds a store change in (old == null: added; now == null: deleted).
   void on_change(const store::SharedStore::ObjectPtr& old, const store::SharedStore::ObjectPtr& now);
@@ -48,21 +59,30 @@ class Controller {
  private:
   bool reconcile(const std::string& key);  // false: retry later
   void worker();
+  void ticker();
   const core::Object* find_regarding(const core::Snapshot& snap, const core::Error& e) const;
 
   core::Module& module_;
-  core::NoMetrics no_metrics_;  // metric sources are not wired into `slime run` yet
+  core::NoMetrics no_metrics_;  // for keys()/keys_for(), which never read metrics
+  std::unique_ptr<MetricFeed> feed_;
   store::Cluster& cluster_;
   Metrics& metrics_;
+  CompatMetrics compat_;
   ControllerOptions opts_;
   WorkQueue queue_;
   std::set<core::GroupKind> reads_, writes_;
   std::vector<std::thread> workers_;
+  std::thread ticker_;
+  std::mutex tick_mu_;
+  std::condition_variable tick_cv_;
+  bool ticking_ = false;
   std::atomic<uint64_t> reconciles_{0};
 
   std::mutex owned_mu_;
   std::map<std::string, std::set<core::ObjectKey>> owned_;      // key -> objects it rendered
   std::map<std::string, std::string> reported_;                 // key -> problems last reported
+
+  std::unique_ptr<Finalizer> finalizer_;  // modules with cleanup(): see finalizer.h
 };
 
 }  // namespace slime::runtime

@@ -39,6 +39,10 @@ void KubeCluster::start_informer(const core::Gvk& gvk) {
     else store_.put(ev.object);
   });
   inf->start();
+  {
+    std::lock_guard lock(served_mu_);
+    served_[gvk.group_kind()] = inf.get();
+  }
   std::lock_guard lock(mu_);
   informers_[gvk.group_kind()] = std::move(inf);
 }
@@ -129,10 +133,39 @@ core::Result<void> KubeCluster::remove(const core::Object& existing) {
 core::Result<void> KubeCluster::apply_status(const core::Object& target, const core::Json& status) {
   core::Object patch(target.api_version(), target.kind(), target.ns(), target.name());
   patch.json()["status"] = status;
+  // A resourceVersion in an apply is a precondition: 409 Conflict when the object changed meanwhile.
+  if (auto rv = target.resource_version(); !rv.empty()) patch.json()["metadata"]["resourceVersion"] = rv;
   auto r = client_.apply_status(patch);
   if (!r) return std::unexpected(r.error().to_error(target.ref()));
   put_written(std::move(*r));
   return {};
+}
+
+core::Result<void> KubeCluster::set_finalizers(const core::Object& target, const std::vector<std::string>& finalizers) {
+  // A merge patch replaces the whole list; the resourceVersion precondition makes sure it replaces the
+  // list we computed from, not one another controller has changed meanwhile.
+  core::Json meta = {{"finalizers", finalizers.empty() ? core::Json(nullptr) : core::Json(finalizers)}};
+  if (auto rv = target.resource_version(); !rv.empty()) meta["resourceVersion"] = rv;
+  auto r = client_.merge_patch(target.gvk(), target.ns(), target.name(), {{"metadata", meta}});
+  if (!r) {
+    if (r.error().not_found()) return {};  // already gone: nothing left to hold
+    return std::unexpected(r.error().to_error(target.ref()));
+  }
+  core::Object live = std::move(*r);
+  auto& m = live.json()["metadata"];
+  m.erase("managedFields");
+  // Releasing the last finalizer of an object being deleted deletes it; the watch confirms.
+  if (m.contains("deletionTimestamp") && (!m.contains("finalizers") || m["finalizers"].empty()))
+    store_.remove(live.key());
+  else store_.put(std::move(live));
+  return {};
+}
+
+bool KubeCluster::covers(const core::ObjectKey& key) const {
+  if (!ns_.empty() && !key.ns.empty() && key.ns != ns_) return false;
+  std::lock_guard lock(served_mu_);
+  auto it = served_.find(key.gk);
+  return it != served_.end() && it->second->synced();
 }
 
 void KubeCluster::record_problem(const core::Object& regarding, const std::string& reason, const std::string& message) {

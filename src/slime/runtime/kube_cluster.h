@@ -31,6 +31,9 @@ class KubeCluster final : public store::Cluster {
   core::Result<void> apply_status(const core::Object& target, const core::Json& status) override;
   void record_problem(const core::Object& regarding, const std::string& reason, const std::string& message) override;
   std::string describe() const override { return "kubernetes " + client_.config().server; }
+  bool keeps_finalizers() const override { return true; }
+  core::Result<void> set_finalizers(const core::Object& target, const std::vector<std::string>& finalizers) override;
+  bool covers(const core::ObjectKey& key) const override;
 
   uint64_t watch_restarts() const;
   std::vector<core::GroupKind> missing_kinds() const;
@@ -47,6 +50,10 @@ class KubeCluster final : public store::Cluster {
   mutable std::mutex mu_;
   std::map<core::GroupKind, std::unique_ptr<kube::Informer>> informers_;
   std::set<core::GroupKind> missing_;
+  // covers() is called while the store is read-locked: it must not wait for mu_, which stop() holds
+  // while joining informers that may be waiting for the store's write lock.
+  mutable std::mutex served_mu_;
+  std::map<core::GroupKind, const kube::Informer*> served_;
   std::atomic<bool> stop_{false};
   std::thread retry_thread_;
 };

@@ -17,6 +17,11 @@ Manager::Manager(store::Cluster& cluster, std::vector<core::Module*> modules, Me
   metrics_.describe("slime_workqueue_retries_total", Metrics::Type::kCounter, "Keys re-queued after a failure.");
   metrics_.describe("slime_workqueue_queue_duration_seconds", Metrics::Type::kSummary,
                     "Time keys wait in the queue before a worker takes them.");
+  metrics_.describe("slime_metric_refresh_duration_seconds", Metrics::Type::kSummary,
+                    "One adaptive-loop tick: plan, query the metric source, queue changed keys.");
+  metrics_.describe("slime_metric_queries_total", Metrics::Type::kCounter, "Metric source queries by module.");
+  metrics_.describe("slime_metric_query_failures_total", Metrics::Type::kCounter, "Failed metric source queries.");
+  metrics_.describe("framework_submodules_count", Metrics::Type::kGauge, "Modules this process runs (the original's name).");
   metrics_.describe("slime_leader", Metrics::Type::kGauge, "1 while this replica runs the controllers.");
   metrics_.describe("slime_ready", Metrics::Type::kGauge, "1 once the caches are synced.");
   metrics_.describe("slime_store_objects", Metrics::Type::kGauge, "Objects in the controller's cache.");
@@ -30,7 +35,12 @@ Manager::Manager(store::Cluster& cluster, std::vector<core::Module*> modules, Me
       m.set("slime_workqueue_retries_total", l, static_cast<double>(st.retries));
       m.set("slime_workqueue_queue_duration_seconds_sum", l, st.wait_seconds_sum);
       m.set("slime_workqueue_queue_duration_seconds_count", l, static_cast<double>(st.wait_count));
+      if (const MetricFeed* feed = c->metric_feed()) {
+        m.set("slime_metric_queries_total", l, static_cast<double>(feed->stats().queries.load()));
+        m.set("slime_metric_query_failures_total", l, static_cast<double>(feed->stats().failures.load()));
+      }
     }
+    m.set("framework_submodules_count", {}, static_cast<double>(controllers_.size()));
     m.set("slime_leader", {}, leading_ ? 1 : 0);
     m.set("slime_ready", {}, ready() ? 1 : 0);
     m.set("slime_store_objects", {}, static_cast<double>(cluster_.store().size()));
@@ -38,6 +48,11 @@ Manager::Manager(store::Cluster& cluster, std::vector<core::Module*> modules, Me
 }
 
 Manager::~Manager() { stop(); }
+
+void Manager::set_metric_feed(const core::Module* module, std::unique_ptr<MetricFeed> feed) {
+  for (size_t i = 0; i < modules_.size(); ++i)
+    if (modules_[i] == module) controllers_[i]->set_metric_feed(std::move(feed));
+}
 
 core::Result<void> Manager::start(std::chrono::milliseconds sync_timeout) {
   std::set<core::GroupKind> kinds;

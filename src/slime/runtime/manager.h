@@ -20,6 +20,8 @@ class Manager {
   Manager(store::Cluster& cluster, std::vector<core::Module*> modules, Metrics& metrics, ControllerOptions opts = {});
   ~Manager();
 
+  // Gives `module`'s controller a metric source (before start).
+  void set_metric_feed(const core::Module* module, std::unique_ptr<MetricFeed> feed);
   // Starts feeding and waits up to `sync_timeout` for the caches; not ready until they are synced.
   core::Result<void> start(std::chrono::milliseconds sync_timeout = std::chrono::seconds(60));
   // Leadership: true starts the controllers and queues every key; false stops them.

@@ -7,6 +7,7 @@
 
 #include "slime/kube/client.h"
 #include "slime/kube/cluster_config.h"
+#include "slime/metric/prometheus_client.h"
 #include "slime/runtime/admin_server.h"
 #include "slime/runtime/kube_cluster.h"
 #include "slime/runtime/manager.h"
@@ -74,6 +75,7 @@ void add_admin_routes(AdminServer& admin, Manager& manager, Metrics& metrics, ku
   };
   admin.route("/debug/loglevel", log_level);
   admin.route("/log/level", log_level);
+  for (const auto& [path, handler] : opts.admin_routes) admin.route(path, handler);
 }
 
 }  // namespace
@@ -104,6 +106,16 @@ int run_service(const ServiceOptions& opts, const std::vector<core::Module*>& mo
   ControllerOptions copts;
   copts.workers = opts.workers;
   Manager manager(*cluster, modules, metrics, copts);
+  for (const auto& [module, address] : opts.prometheus) {
+    if (address.empty()) continue;
+    metric::PrometheusOptions popts;
+    popts.address = address;
+    auto client = std::make_shared<metric::PrometheusClient>(popts);
+    auto query = [client](const std::string& promql) { return client->query(promql); };
+    manager.set_metric_feed(module, std::make_unique<MetricFeed>(query, module->metric_refresh()));
+    spdlog::info("metric source module={} prometheus={} refresh={}s", module->kind(), address,
+                 std::chrono::duration<double>(module->metric_refresh()).count());
+  }
 
   std::unique_ptr<LeaderElector> elector;
   std::atomic<bool> lost{false};

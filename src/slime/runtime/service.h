@@ -5,11 +5,13 @@
 // clean standby, as the original does).
 #include <atomic>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "slime/core/module.h"
+#include "slime/runtime/admin_server.h"
 #include "slime/runtime/leader_election.h"
 #include "slime/store/cluster.h"
 
@@ -27,11 +29,16 @@ struct ServiceOptions {
   bool leader_elect = false;
   LeaderElectionOptions election;
   core::Json debug_config = core::Json::object();  // shown on /debug/config
+  // Prometheus address per module (its `metric.prometheus.address`): the module's metric queries are
+  // answered from there, refreshed every Module::metric_refresh().
+  std::map<const core::Module*, std::string> prometheus;
   // Extra parts that run beside the controllers while this replica leads (e.g. the access-log service
   // feeding lazyload). Each starts once leadership is acquired and returns its stop function; a start
   // error ends the process like any start-up failure.
   using Extension = std::function<core::Result<std::function<void()>>(store::Cluster&)>;
   std::vector<Extension> extensions;
+  // More admin endpoints (path -> handler), e.g. lazyload's /<module>/debug/svfReset.
+  std::map<std::string, AdminServer::Handler> admin_routes;
 };
 
 // Returns the process exit status: 0 after a requested stop, 1 on a start-up failure or lost leadership.

@@ -30,7 +30,10 @@ class Cluster {
   virtual core::Result<void> apply(const core::Object& desired) = 0;
   // Deletes an object Slime wrote earlier.
   virtual core::Result<void> remove(const core::Object& existing) = 0;
-  // Replaces the `.status` of `target` (one of the user's resources).
+  // Replaces the `.status` of `target` (one of the user's resources), provided the object is still the
+  // version `target` is (its resourceVersion; its status where there are no versions). Otherwise it
+  // fails: a status computed from a stale copy must not overwrite a newer one (the fence reconcile and
+  // the learning loop both write ServiceFence statuses); the caller retries on a fresher copy.
   virtual core::Result<void> apply_status(const core::Object& target, const core::Json& status) = 0;
   // Reports a problem with an input object to its owner (Kubernetes Event); best effort.
   virtual void record_problem(const core::Object& regarding, const std::string& reason, const std::string& message) = 0;
@@ -40,6 +43,18 @@ class Cluster {
   // Objects this backend knows Slime wrote in an earlier run (to prune the ones no key renders any
   // more after a restart). Backends that cannot tell return nothing.
   virtual std::vector<core::ObjectKey> written_by_slime() const { return {}; }
+
+  // Finalizers (Kubernetes). Backends without them delete at once and keep none.
+  virtual bool keeps_finalizers() const { return false; }
+  // Sets metadata.finalizers of `target` to `finalizers`, provided the object is still at
+  // target's resourceVersion (a conflict fails; the caller retries on a fresher copy).
+  virtual core::Result<void> set_finalizers(const core::Object& /*target*/,
+                                            const std::vector<std::string>& /*finalizers*/) {
+    return {};
+  }
+  // Whether store() would hold `key` if it existed: its kind has been read completely and its namespace
+  // is watched. Absence from the store proves deletion only then.
+  virtual bool covers(const core::ObjectKey& /*key*/) const { return true; }
 };
 
 }  // namespace slime::store

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "slime/core/json_diff.h"
 #include "slime/core/yaml.h"
 #include "slime/store/manifest_loader.h"
 
@@ -257,6 +258,9 @@ core::Result<void> ManifestDirCluster::remove(const core::Object& existing) {
 
 core::Result<void> ManifestDirCluster::apply_status(const core::Object& target, const core::Json& status) {
   std::lock_guard io(io_mu_);
+  // No resourceVersions here: the status the writer saw must still be the stored one.
+  if (auto cur = store_.find(target.key()); cur && !core::json_equal(cur->status(), target.status()))
+    return core::fail(target.ref() + ": conflict: the status changed since it was read");
   core::Json overlay = {{"apiVersion", target.api_version()},
                         {"kind", target.kind()},
                         {"metadata", {{"name", target.name()}}},

@@ -74,7 +74,7 @@ class LearningHarness {
     svc.admin_addr = "";
     // Port 0: the service reports the port it bound (no window for another listener to take it).
     svc.extensions.push_back(
-        als_extension("127.0.0.1:0", std::move(*fence), [this](uint16_t port) { als_port_ = port; }));
+        als_extension("127.0.0.1:0", std::move(*fence), [this](uint16_t port) { als_port_ = port; }, handle_));
     // Runs after the access-log service started: once cluster_ is set, calls can be learned.
     svc.extensions.push_back([this](store::Cluster& c) -> core::Result<StopFn> {
       cluster_ = &c;
@@ -118,6 +118,8 @@ class LearningHarness {
     if (it == sc.end() || !it->contains("egress")) return {};
     return (*it)["egress"].dump();
   }
+  // The running learning loop, as the /lazyload/debug/svfReset endpoint reaches it.
+  const LearningHandle& handle() const { return *handle_; }
   core::Json fence_status() const {
     auto f = find("microservice.slime.io", "ServiceFence", "default", "caller");
     return f.is_object() && f.contains("status") ? f["status"] : core::Json::object();
@@ -164,6 +166,7 @@ class LearningHarness {
   std::atomic<store::Cluster*> cluster_{nullptr};
   std::thread controller_;
   std::atomic<uint16_t> als_port_{0};
+  std::shared_ptr<LearningHandle> handle_ = std::make_shared<LearningHandle>();
   std::unique_ptr<metric::AccessLogReporter> reporter_;
   std::unique_ptr<proxy::ProxyServer> proxy_;
   std::unique_ptr<proxy::ManifestMeshSource> mesh_source_;

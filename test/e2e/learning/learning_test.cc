@@ -54,6 +54,36 @@ TEST(LearningLoop, FirstCallThroughTheProxyTeachesTheCallersSidecar) {
       << h.sidecar_hosts();
 }
 
+TEST(LearningLoop, SvfResetForgetsWhatWasLearned) {
+  LearningHarness h(1);
+  ASSERT_TRUE(h.start()) << h.error();
+  EXPECT_EQ(svf_reset(h.handle(), "", "caller").status, 400);
+  HttpClient c(h.proxy_port(), kCallerIp);
+  ASSERT_EQ(c.request(get("dest-0.default", "/hello")).status, 200);
+  ASSERT_TRUE(h.wait_for_sidecar(
+      [](const std::string& hosts) { return hosts.find("dest-0.default.svc.cluster.local") != std::string::npos; },
+      std::chrono::seconds(5)));
+
+  auto reply = svf_reset(h.handle(), "default", "caller");
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  EXPECT_EQ(reply.body, "succeed\n");
+  // The learned dependency is gone from the status and the Sidecar shrinks back to its static part.
+  ASSERT_TRUE(h.wait_for_sidecar(
+      [](const std::string& hosts) {
+        return hosts.find("dest-0.default.svc.cluster.local") == std::string::npos &&
+               hosts.find("istio-system/*") != std::string::npos;
+      },
+      std::chrono::seconds(5)))
+      << h.sidecar_hosts();
+  EXPECT_FALSE(h.fence_status().contains("metricStatus")) << h.fence_status().dump();
+
+  // A new call is learned again.
+  ASSERT_EQ(c.request(get("dest-0.default", "/hello")).status, 200);
+  ASSERT_TRUE(h.wait_for_sidecar(
+      [](const std::string& hosts) { return hosts.find("dest-0.default.svc.cluster.local") != std::string::npos; },
+      std::chrono::seconds(5)));
+}
+
 TEST(LearningLoop, RefusedDestinationsAreNeitherForwardedNorLearned) {
   LearningHarness h(1);
   ASSERT_TRUE(h.start()) << h.error();

@@ -116,6 +116,7 @@ TEST_F(BootEnvtest, ClusterRoleAllowsWhatSlimeDoesAndNothingMore) {
        {"patch deployments.apps -n mesh-operator", "create deployments.apps -n mesh-operator",
         "delete services -n mesh-operator", "watch configmaps --all-namespaces", "patch clusterrolebindings",
         "patch slimeboots.config.netease.com --subresource=status -n default", "watch slimeboots.config.netease.com --all-namespaces",
+        "patch slimeboots.config.netease.com -n default",
         "patch envoyfilters.networking.istio.io -n istio-system", "patch sidecars.networking.istio.io -n default",
         "create servicefences.microservice.slime.io -n default", "update leases.coordination.k8s.io -n mesh-operator",
         "patch pods -n default", "create events -n default", "watch secrets --all-namespaces"}) {
@@ -124,7 +125,8 @@ TEST_F(BootEnvtest, ClusterRoleAllowsWhatSlimeDoesAndNothingMore) {
   }
   // What it never needs.
   for (const char* denied :
-       {"create secrets -n default", "delete pods -n default", "patch slimeboots.config.netease.com -n default",
+       {"create secrets -n default", "delete pods -n default", "create slimeboots.config.netease.com -n default",
+        "update slimeboots.config.netease.com -n default", "delete slimeboots.config.netease.com -n default",
         "create customresourcedefinitions.apiextensions.k8s.io", "patch virtualservices.networking.istio.io -n default",
         "delete namespaces", "get nodes", "bind clusterroles", "escalate clusterroles", "create pods/exec -n default"}) {
     auto r = kubectl(std::string("auth can-i ") + denied + as);
@@ -272,8 +274,119 @@ TEST_F(BootEnvtest, OperatorAppliesPrunesKeepsThroughInvalidUpdatesAndCleansUp) 
            {kConfigMap, "lazyload"}, {kDeployment, "lazyload"}, {kService, "lazyload"}, {kServiceAccount, "lazyload"}})
     EXPECT_TRUE(eventually([&] { return op.gone(g, "mesh-operator", name); })) << g.kind << " " << name;
   EXPECT_TRUE(eventually([&] { return op.gone(kClusterRoleBinding, "", "lazyload"); }));
+  EXPECT_TRUE(eventually([&] { return op.gone(kSlimeBoot, "mesh-operator", "lazyload"); })) << "finalizer not released";
   // The operator's own install is untouched.
   EXPECT_TRUE(op.exists(kDeployment, "mesh-operator", "slime-boot"));
+}
+
+// A small SlimeBoot of its own for the finalizer tests: one plugin entry named `name`.
+Object finalizer_slimeboot(const std::string& name) {
+  return yaml_object("apiVersion: config.netease.com/v1alpha1\nkind: SlimeBoot\nmetadata: {name: " + name +
+                     ", namespace: mesh-operator}\nspec:\n  module: [{name: " + name + ", kind: plugin, enable: true}]\n");
+}
+
+bool has_finalizer(kube::Client& c, const std::string& name) {
+  auto sb = c.get(kSlimeBoot, "mesh-operator", name);
+  if (!sb) return false;
+  const Json& meta = sb->json()["metadata"];
+  if (!meta.contains("finalizers")) return false;
+  for (const auto& f : meta["finalizers"])
+    if (f == "slime.io/slimeboot-cleanup") return true;
+  return false;
+}
+
+bool being_deleted(kube::Client& c, const std::string& name) {
+  auto sb = c.get(kSlimeBoot, "mesh-operator", name);
+  return sb && sb->json()["metadata"].contains("deletionTimestamp");
+}
+
+// What a plugin entry renders, namespaced and cluster-scoped.
+const std::vector<std::pair<Gvk, std::string>> kPluginObjects = {
+    {kConfigMap, "mesh-operator"}, {kDeployment, "mesh-operator"}, {kService, "mesh-operator"},
+    {kServiceAccount, "mesh-operator"}, {kClusterRoleBinding, ""}};
+
+bool all_exist(Operator& op, const std::string& name) {
+  for (const auto& [g, ns] : kPluginObjects)
+    if (!op.exists(g, ns, name)) return false;
+  return true;
+}
+
+bool all_gone(Operator& op, const std::string& name) {
+  for (const auto& [g, ns] : kPluginObjects)
+    if (!op.gone(g, ns, name)) return false;
+  return true;
+}
+
+TEST_F(BootEnvtest, FinalizerHoldsTheDeleteUntilEverythingIsGone) {
+  Operator op;
+  auto& c = op.client;
+  ASSERT_TRUE(c.apply(finalizer_slimeboot("fin-live"), true, "user").has_value());
+  ASSERT_TRUE(eventually([&] { return all_exist(op, "fin-live"); }));
+  EXPECT_TRUE(eventually([&] { return has_finalizer(c, "fin-live"); }));
+  // A finalizer of someone else's is kept, and does not stop our clean-up.
+  ASSERT_TRUE(c.merge_patch(kSlimeBoot, "mesh-operator", "fin-live",
+                            Json::parse(R"({"metadata":{"finalizers":["slime.io/slimeboot-cleanup","example.com/keep"]}})"))
+                  .has_value());
+
+  ASSERT_TRUE(c.remove(kSlimeBoot, "mesh-operator", "fin-live").has_value());
+  EXPECT_TRUE(eventually([&] { return all_gone(op, "fin-live"); }));
+  ASSERT_TRUE(eventually([&] { return !has_finalizer(c, "fin-live"); }));
+  auto held = c.get(kSlimeBoot, "mesh-operator", "fin-live");
+  ASSERT_TRUE(held.has_value()) << "the other finalizer still holds it";
+  EXPECT_EQ(held->json()["metadata"]["finalizers"], Json::array({"example.com/keep"}));
+
+  ASSERT_TRUE(c.merge_patch(kSlimeBoot, "mesh-operator", "fin-live", Json::parse(R"({"metadata":{"finalizers":null}})"))
+                  .has_value());
+  EXPECT_TRUE(eventually([&] { return op.gone(kSlimeBoot, "mesh-operator", "fin-live"); }));
+}
+
+TEST_F(BootEnvtest, SlimeBootDeletedWhileTheOperatorIsDownIsCleanedUpOnStart) {
+  kube::Client c(config());
+  {
+    Operator op;
+    ASSERT_TRUE(c.apply(finalizer_slimeboot("fin-down"), true, "user").has_value());
+    ASSERT_TRUE(eventually([&] { return all_exist(op, "fin-down") && has_finalizer(c, "fin-down"); }));
+    ASSERT_TRUE(eventually([&] { return op.manager->idle(); }));
+  }
+  // No operator: the delete waits for the finalizer, the objects stay.
+  ASSERT_TRUE(c.remove(kSlimeBoot, "mesh-operator", "fin-down").has_value());
+  ASSERT_TRUE(eventually([&] { return being_deleted(c, "fin-down"); }));
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  ASSERT_TRUE(being_deleted(c, "fin-down"));
+  EXPECT_TRUE(c.get(kDeployment, "mesh-operator", "fin-down").has_value());
+
+  // A new process knows nothing of what the old one rendered: the annotation tells it.
+  Operator op;
+  EXPECT_TRUE(eventually([&] { return all_gone(op, "fin-down"); }));
+  EXPECT_TRUE(eventually([&] { return op.gone(kSlimeBoot, "mesh-operator", "fin-down"); }));
+}
+
+TEST_F(BootEnvtest, ObjectsOfASlimeBootDeletedWithoutFinalizerArePrunedOnStart) {
+  kube::Client c(config());
+  {
+    Operator op;
+    ASSERT_TRUE(c.apply(finalizer_slimeboot("fin-none"), true, "user").has_value());
+    ASSERT_TRUE(eventually([&] { return all_exist(op, "fin-none") && has_finalizer(c, "fin-none"); }));
+    ASSERT_TRUE(eventually([&] { return op.manager->idle(); }));
+  }
+  // As if it had been deleted before Slime kept finalizers (or someone removed ours by hand).
+  ASSERT_TRUE(c.merge_patch(kSlimeBoot, "mesh-operator", "fin-none", Json::parse(R"({"metadata":{"finalizers":null}})"))
+                  .has_value());
+  ASSERT_TRUE(c.remove(kSlimeBoot, "mesh-operator", "fin-none").has_value());
+  ASSERT_TRUE(eventually([&] {
+    auto g = c.get(kSlimeBoot, "mesh-operator", "fin-none");
+    return !g && g.error().not_found();
+  }));
+  ASSERT_TRUE(c.get(kDeployment, "mesh-operator", "fin-none").has_value());
+  // A foreign object that merely looks similar (no annotation) is left alone.
+  Object foreign("v1", "ConfigMap", "mesh-operator", "fin-none-user");
+  ASSERT_TRUE(c.apply(foreign, true, "user").has_value());
+
+  Operator op;
+  EXPECT_TRUE(eventually([&] { return all_gone(op, "fin-none"); }));
+  EXPECT_TRUE(op.exists(kConfigMap, "mesh-operator", "fin-none-user"));
+  EXPECT_TRUE(op.exists(kDeployment, "mesh-operator", "slime-boot"));
+  EXPECT_TRUE(c.remove(kConfigMap, "mesh-operator", "fin-none-user").has_value());
 }
 
 // A `slime run` process, stopped (SIGTERM) when the test ends.
@@ -362,7 +475,8 @@ TEST_F(BootEnvtest, InstalledOperatorAndBundleRunAsTheirServiceAccounts) {
   }
   for (const char* log : {"/operator.log", "/bundle.log"}) {
     std::string text = read_text(dir + log);
-    EXPECT_EQ(text.find("403"), std::string::npos) << log << ":\n" << text;
+    // "HTTP 403", not a bare "403": log timestamps have milliseconds.
+    EXPECT_EQ(text.find("HTTP 403"), std::string::npos) << log << ":\n" << text;
     EXPECT_EQ(text.find("orbidden"), std::string::npos) << log << ":\n" << text;
   }
   EXPECT_TRUE(c.remove(kSlimeBoot, "mesh-operator", "bundle").has_value());
@@ -370,6 +484,11 @@ TEST_F(BootEnvtest, InstalledOperatorAndBundleRunAsTheirServiceAccounts) {
     auto g = c.get(kDeployment, "mesh-operator", "bundle");
     return !g && g.error().not_found();
   }));
+  // The finalizer is released by the operator as its ServiceAccount (patch on slimeboots).
+  EXPECT_TRUE(eventually([&] {
+    auto g = c.get(kSlimeBoot, "mesh-operator", "bundle");
+    return !g && g.error().not_found();
+  })) << read_text(dir + "/operator.log");
 }
 
 }  // namespace

@@ -3,8 +3,10 @@
 // One reconcile key per SlimeBoot, "<namespace>/<name>". The key owns everything rendered for that
 // SlimeBoot, so the driver applies it, prunes what an update no longer renders, and removes it all when
 // the SlimeBoot is deleted (the key disappears). Each object carries the annotation
-// `slime.io/slimeboot: <namespace>/<name>` so an edit to it maps back to its SlimeBoot.
+// `slime.io/slimeboot: <namespace>/<name>` so an edit to it maps back to its SlimeBoot, and so that
+// `slime run` can find and delete them through cleanup() (finalizer) even after a restart.
 #include <memory>
+#include <optional>
 #include <tuple>
 
 #include "slime/core/fields.h"
@@ -23,6 +25,13 @@ using core::ModuleOutput;
 using core::RenderContext;
 
 std::string key_of(const core::Object& o) { return o.ns() + "/" + o.name(); }
+
+bool being_deleted(const core::Object& o) {
+  auto meta = o.json().find("metadata");
+  if (meta == o.json().end() || !meta->is_object()) return false;
+  auto ts = meta->find("deletionTimestamp");
+  return ts != meta->end() && !ts->is_null();
+}
 
 core::Result<BootOptions> parse_options(const core::ModuleConfig& config, std::vector<core::Error>& warnings) {
   BootOptions o;
@@ -93,6 +102,10 @@ class BootModule final : public core::Module {
     return {};
   }
 
+  std::optional<core::Cleanup> cleanup() const override {
+    return core::Cleanup{kSlimeBootGk, std::string(kCleanupFinalizer), std::string(kOwnerAnnotation)};
+  }
+
   ModuleOutput reconcile(const RenderContext& ctx, std::string_view key) const override {
     ModuleOutput out;
     auto slash = key.find('/');
@@ -100,6 +113,7 @@ class BootModule final : public core::Module {
     core::ObjectKey sb_key{kSlimeBootGk, std::string(key.substr(0, slash)), std::string(key.substr(slash + 1))};
     const core::Object* sb = ctx.objects.get(sb_key);
     if (!sb) return out;  // deleted: rendering nothing prunes everything it had
+    if (being_deleted(*sb)) return out;  // the same while its finalizer holds the delete
 
     auto parsed = parse_slimeboot_spec(sb->spec());
     if (!parsed) {

@@ -21,5 +21,7 @@ inline const core::GroupKind kDestinationRuleGk{"networking.istio.io", "Destinat
 
 // On every object boot renders: the "<namespace>/<name>" of its SlimeBoot.
 inline constexpr std::string_view kOwnerAnnotation = "slime.io/slimeboot";
+// Kept on every SlimeBoot in operator mode: its objects are deleted before the SlimeBoot is.
+inline constexpr std::string_view kCleanupFinalizer = "slime.io/slimeboot-cleanup";
 
 }  // namespace slime::boot

@@ -131,6 +131,9 @@ class LazyloadModule final : public core::Module {
     return {*req};
   }
 
+  // Prometheus mode: the original's producer ticks every 10 s (spec §5.9).
+  std::chrono::milliseconds metric_refresh() const override { return std::chrono::seconds(10); }
+
   ModuleOutput reconcile(const RenderContext& ctx, std::string_view key) const override {
     std::string ns, name;
     if (split_key(key, kFenceKeyPrefix, ns, name)) return reconcile_fence_key(ctx, key, ns, name);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "slime/core/fields.h"
+#include "slime/modules/limiter/model.h"
 
 namespace slime::limiter {
 
@@ -38,9 +39,15 @@ core::Result<LimiterConfig> parse_limiter_config(const core::ModuleConfig& confi
     bool ignored = false;
     if (auto v = flag(name, out ? *out : ignored); !v) return std::unexpected(v.error());
   }
-  // Known but unused by the original (and by us): the backend enum and the refresh period (the runtime's tick).
+  // Known but unused by the original (and by us): the backend enum.
   (void)r.get("backend");
-  (void)r.get("refresh");
+  // The original declared `refresh` but hard-coded its ticker to 30 s; we honour it.
+  if (const core::Json* refresh = r.get("refresh")) {
+    auto d = parse_duration(*refresh, r.child("refresh"));
+    if (!d) return std::unexpected(d.error());
+    c.refresh = std::chrono::milliseconds(d->seconds * 1000 + d->nanos / 1000000);
+    if (c.refresh < std::chrono::seconds(1)) return core::fail("expected at least 1s", r.child("refresh"));
+  }
   auto domain = r.string("domain");
   if (!domain) return std::unexpected(domain.error());
   if (!domain->empty()) c.domain = *domain;

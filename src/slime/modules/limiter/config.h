@@ -1,6 +1,7 @@
 #pragma once
 // The limiter's module configuration (`general` of the module entry; api/config/limiter_module.proto,
 // message Limiter) plus the framework settings it reads.
+#include <chrono>
 #include <map>
 #include <string>
 #include <vector>
@@ -24,6 +25,8 @@ struct LimiterConfig {
   std::string rls_service = "rate-limit.istio-system.svc.cluster.local";
   int64_t rls_port = 18081;
   std::string proxy_version;
+  // The adaptive loop's tick (`refresh`; the original ignored the field and always used 30 s).
+  std::chrono::milliseconds refresh{30000};
   // Envoy filter names before Istio 1.9 (the original's ENVOY_FILTER_NAME_LEGACY environment variable).
   bool legacy_filter_names = false;
 

@@ -1,7 +1,6 @@
 #include "slime/modules/limiter/envoy_filter.h"
 
 #include <algorithm>
-#include <map>
 
 #include "slime/modules/limiter/json_build.h"
 
@@ -21,21 +20,28 @@ constexpr const char* kJsonToMetadataFilter = "envoy.filters.http.json_to_metada
 // Where JsonBodyMatch fields land in dynamic metadata for the rate-limit `metadata` action.
 constexpr const char* kBodyMetadataNamespace = "slime.limiter.body";
 
-struct Keyed {
-  RouteConfig key;
-  std::vector<std::pair<const WrappedDescriptor*, uint32_t>> descriptors;  // with their ids
+// A descriptor of the set with what the patches need from it, computed once.
+struct Entry {
+  const WrappedDescriptor* d = nullptr;
+  uint32_t id = 0;
+  std::string value;                // Service[<name>.<ns>]-Id[<id>]
+  std::vector<RouteConfig> routes;  // where it applies
 };
 
-// Groups (descriptor, route config) pairs by route config in first-seen order.
-std::vector<Keyed> group_by_route(const std::vector<const WrappedDescriptor*>& descs, const std::vector<uint32_t>& ids,
-                                  bool gateway) {
+struct Keyed {
+  const RouteConfig* key = nullptr;
+  std::vector<const Entry*> entries;
+};
+
+// Groups (entry, route config) pairs by route config in first-seen order. A set has few route configs:
+// a linear search beats an index.
+std::vector<Keyed> group_by_route(const std::vector<const Entry*>& entries) {
   std::vector<Keyed> groups;
-  std::map<RouteConfig, size_t> index;
-  for (size_t i = 0; i < descs.size(); ++i) {
-    for (auto& rc : route_configs(descs[i]->effective_target, gateway)) {
-      auto [it, added] = index.emplace(rc, groups.size());
-      if (added) groups.push_back({rc, {}});
-      groups[it->second].descriptors.push_back({descs[i], ids[i]});
+  for (const Entry* e : entries) {
+    for (const RouteConfig& rc : e->routes) {
+      auto it = std::find_if(groups.begin(), groups.end(), [&](const Keyed& g) { return *g.key == rc; });
+      if (it == groups.end()) it = groups.insert(groups.end(), Keyed{&rc, {}});
+      it->entries.push_back(e);
     }
   }
   return groups;
@@ -56,7 +62,7 @@ Json route_match(const RouteConfig& rc, const LimiterConfig& config) {
 
 const char* apply_to(const RouteConfig& rc) { return rc.route.empty() ? "VIRTUAL_HOST" : "HTTP_ROUTE"; }
 
-Json filter_match(const std::string& context, const LimiterConfig& config) {
+Json filter_match(std::string_view context, const LimiterConfig& config) {
   const char* hcm = config.legacy_filter_names ? "envoy.http_connection_manager" : "envoy.filters.network.http_connection_manager";
   const char* router = config.legacy_filter_names ? "envoy.router" : "envoy.filters.http.router";
   return with_proxy(
@@ -135,7 +141,7 @@ Json generic_key(const std::string& value) {
 }
 
 // The route actions of one descriptor (§3.3); the entries of §3.4/§3.5 follow the same order.
-Json actions(const WrappedDescriptor& d, const std::string& value, const std::string& header_key) {
+Json actions(const WrappedDescriptor& d, const std::string& value, std::string_view ns, std::string_view name, uint32_t id) {
   Json out = Json::array();
   if (!d.custom_key.empty()) return out;  // the user brings their own action
   if (d.match.empty()) {
@@ -146,7 +152,7 @@ Json actions(const WrappedDescriptor& d, const std::string& value, const std::st
   if (k.separate) {
     out.push_back(generic_key(value));
     out.push_back(object().set("request_headers",
-                               object().set("header_name", k.separate->name).set("descriptor_key", header_key)));
+                               object().set("header_name", k.separate->name).set("descriptor_key", request_header_key(ns, name, id))));
     return out;
   }
   if (!k.query.empty()) {
@@ -214,10 +220,25 @@ Json runtime_percent(const char* key) {
   return object().set("runtimeKey", key).set("defaultValue", object().set("numerator", 100));
 }
 
-std::vector<std::string> contexts_of(const std::vector<Keyed>& groups) {
-  std::vector<std::string> out;
+// The parts of every local rate-limit patch that never change, built once: copying a tree is cheaper than
+// building it key by key.
+struct LocalConstants {
+  Json filter_value = object().set("name", kLocalFilter).set(
+      "typed_config", typed_struct(kLocalRateLimitType, object().set("statPrefix", "http_local_rate_limiter")));
+  Json bucket = token_bucket(100000, "1s");
+  Json enabled = runtime_percent("local_rate_limit_enabled");
+  Json enforced = runtime_percent("local_rate_limit_enforced");
+};
+
+const LocalConstants& local_constants() {
+  static const LocalConstants constants;
+  return constants;
+}
+
+std::vector<std::string_view> contexts_of(const std::vector<Keyed>& groups) {
+  std::vector<std::string_view> out;
   for (const auto& g : groups)
-    if (std::find(out.begin(), out.end(), g.key.context) == out.end()) out.push_back(g.key.context);
+    if (std::find(out.begin(), out.end(), g.key->context) == out.end()) out.push_back(g.key->context);
   return out;
 }
 
@@ -261,41 +282,41 @@ std::string descriptor_value(const WrappedDescriptor& d, std::string_view ns, st
 
 Json envoy_filter_spec(const Evaluation& ev, const EvaluatedSet& set, const LimiterConfig& config,
                        std::vector<core::Error>& problems) {
-  std::vector<const WrappedDescriptor*> all, global, local, body;
-  std::vector<uint32_t> all_ids, global_ids, local_ids, body_ids;
+  std::vector<Entry> entries(set.descriptors.size());
+  std::vector<const Entry*> all, global, local, body;
+  all.reserve(entries.size());
+  size_t i = 0;
   for (const auto& d : set.descriptors) {
-    uint32_t id = descriptor_id(d, ev.ns, ev.name);
-    all.push_back(&d);
-    all_ids.push_back(id);
-    (d.action.global() ? global : local).push_back(&d);
-    (d.action.global() ? global_ids : local_ids).push_back(id);
-    if (std::any_of(d.match.begin(), d.match.end(), [](const Matcher& m) { return m.source == MatchSource::kJsonBody; })) {
-      body.push_back(&d);
-      body_ids.push_back(id);
-    }
+    Entry& e = entries[i++];
+    e.d = &d;
+    e.id = descriptor_id(d, ev.ns, ev.name);
+    e.value = "Service[" + ev.name + "." + ev.ns + "]-Id[" + std::to_string(e.id) + "]";
+    e.routes = route_configs(d.effective_target, ev.spec.gateway);
+    all.push_back(&e);
+    (d.action.global() ? global : local).push_back(&e);
+    if (std::any_of(d.match.begin(), d.match.end(), [](const Matcher& m) { return m.source == MatchSource::kJsonBody; }))
+      body.push_back(&e);
   }
-  auto value_of = [&](uint32_t id) { return "Service[" + ev.name + "." + ev.ns + "]-Id[" + std::to_string(id) + "]"; };
-  auto header_key_of = [&](uint32_t id) { return request_header_key(ev.ns, ev.name, id); };
 
   Json patches = Json::array();
   // 1. Route rate_limits, one patch per route config.
-  for (const auto& g : group_by_route(all, all_ids, ev.spec.gateway)) {
+  for (const auto& g : group_by_route(all)) {
     Json rate_limits = Json::array();
-    for (auto [d, id] : g.descriptors) {
-      Json a = actions(*d, value_of(id), header_key_of(id));
+    for (const Entry* e : g.entries) {
+      Json a = actions(*e->d, e->value, ev.ns, ev.name, e->id);
       if (!a.empty()) rate_limits.push_back(object().set("actions", std::move(a)));
     }
     if (rate_limits.empty()) continue;
-    Json value = g.key.route.empty() ? Json(object().set("rate_limits", std::move(rate_limits)))
-                                     : Json(object().set("route", object().set("rate_limits", std::move(rate_limits))));
-    patches.push_back(patch(apply_to(g.key), route_match(g.key, config), "MERGE", std::move(value)));
+    Json value = g.key->route.empty() ? Json(object().set("rate_limits", std::move(rate_limits)))
+                                      : Json(object().set("route", object().set("rate_limits", std::move(rate_limits))));
+    patches.push_back(patch(apply_to(*g.key), route_match(*g.key, config), "MERGE", std::move(value)));
   }
   // JsonBodyMatch: lift the body fields into dynamic metadata, first in the chain so that either
   // rate-limit filter sees them.
   if (!body.empty()) {
     std::vector<std::string> fields;
-    for (auto* d : body)
-      for (const auto& m : d->match)
+    for (const Entry* e : body)
+      for (const auto& m : e->d->match)
         if (m.source == MatchSource::kJsonBody && std::find(fields.begin(), fields.end(), m.name) == fields.end())
           fields.push_back(m.name);
     Json rules = Json::array();
@@ -303,7 +324,7 @@ Json envoy_filter_spec(const Evaluation& ev, const EvaluatedSet& set, const Limi
       rules.push_back(object()
                           .set("selectors", array(object().set("key", f)))
                           .set("on_present", object().set("metadata_namespace", kBodyMetadataNamespace).set("key", f).set("type", "STRING")));
-    for (const auto& context : contexts_of(group_by_route(body, body_ids, ev.spec.gateway)))
+    for (const auto& context : contexts_of(group_by_route(body)))
       patches.push_back(patch("HTTP_FILTER", filter_match(context, config), "INSERT_FIRST",
                               object()
                                   .set("name", kJsonToMetadataFilter)
@@ -311,7 +332,7 @@ Json envoy_filter_spec(const Evaluation& ev, const EvaluatedSet& set, const Limi
   }
   // 2. Global: the ratelimit filter and the optional per-route placeholders.
   if (config.global_enabled() && !global.empty()) {
-    auto groups = group_by_route(global, global_ids, ev.spec.gateway);
+    auto groups = group_by_route(global);
     if (!config.disable_insert_global_rate_limit) {
       std::string cluster = config.rls_cluster();
       if (cluster.empty()) {
@@ -338,37 +359,37 @@ Json envoy_filter_spec(const Evaluation& ev, const EvaluatedSet& set, const Limi
                                .set("@type", "type.googleapis.com/envoy.config.route.v3.FilterConfig")
                                .set("config", object().set("@type", "type.googleapis.com/google.protobuf.Empty").set("value", Json::object()))
                                .set("is_optional", true);
-        patches.push_back(patch(apply_to(g.key), route_match(g.key, config), "MERGE",
+        patches.push_back(patch(apply_to(*g.key), route_match(*g.key, config), "MERGE",
                                 object().set("typed_per_filter_config", object().set(kGlobalFilter, std::move(placeholder)))));
       }
     }
   }
   // 3. Local: the local_ratelimit filter and the token buckets per route config.
   if (!local.empty()) {
-    auto groups = group_by_route(local, local_ids, ev.spec.gateway);
+    auto groups = group_by_route(local);
     if (!config.disable_insert_local_rate_limit)
       for (const auto& context : contexts_of(groups))
         patches.push_back(patch("HTTP_FILTER", filter_match(context, config), "INSERT_BEFORE",
-                                object().set("name", kLocalFilter).set("typed_config",
-                                    typed_struct(kLocalRateLimitType, object().set("statPrefix", "http_local_rate_limiter")))));
+                                local_constants().filter_value));
     for (const auto& g : groups) {
       Json descriptors = Json::array();
       Json headers = Json::array();
-      for (auto [d, id] : g.descriptors) {
+      for (const Entry* e : g.entries) {
+        const WrappedDescriptor* d = e->d;
         descriptors.push_back(object()
-                                  .set("entries", local_entries(*d, value_of(id)))
+                                  .set("entries", local_entries(*d, e->value))
                                   .set("tokenBucket", token_bucket(d->quota, duration_string(*d->action.fill_interval))));
         for (const auto& h : d->action.headers_to_add)
           headers.push_back(object().set("header", object().set("key", h.key).set("value", h.value)).set("append", true));
       }
       JsonObject value;
       value.set("statPrefix", "http_local_rate_limiter")
-          .set("tokenBucket", token_bucket(100000, "1s"))
-          .set("filterEnabled", runtime_percent("local_rate_limit_enabled"))
-          .set("filterEnforced", runtime_percent("local_rate_limit_enforced"))
+          .set("tokenBucket", local_constants().bucket)
+          .set("filterEnabled", local_constants().enabled)
+          .set("filterEnforced", local_constants().enforced)
           .set("descriptors", std::move(descriptors));
       if (!headers.empty()) value.set("responseHeadersToAdd", std::move(headers));
-      patches.push_back(patch(apply_to(g.key), route_match(g.key, config), "MERGE",
+      patches.push_back(patch(apply_to(*g.key), route_match(*g.key, config), "MERGE",
                               object().set("typed_per_filter_config",
                                            object().set(kLocalFilter, typed_struct(kLocalRateLimitType, value.take())))));
     }

@@ -50,7 +50,7 @@ std::vector<std::string> split_ips(const std::string& list) {
   return out;
 }
 
-void evaluate_set(Evaluation& ev, const std::string& set_name, const std::vector<Descriptor>& descriptors,
+void evaluate_set(Evaluation& ev, const std::string& set_name, const DescriptorList& descriptors,
                   const WorkloadSet& set) {
   EvaluatedSet out;
   out.name = set_name;
@@ -140,12 +140,14 @@ Evaluation evaluate_limiter(const core::RenderContext& ctx, const core::Object& 
   ev.ns = limiter.ns();
   if (!config.rev_in_scope(limiter.label("istio.io/rev"))) return ev;
   ev.in_scope = true;
-  ParsedLimiter parsed = parse_smart_limiter(limiter);
+  ParsedLimiter parsed = parse_smart_limiter(limiter, global_only ? Descriptors::kGlobalOnly : Descriptors::kAll);
   ev.spec = std::move(parsed.spec);
   ev.problems = std::move(parsed.problems);
-  if (global_only)
-    for (auto& [set, descriptors] : ev.spec.sets)
-      std::erase_if(descriptors, [](const Descriptor& d) { return !d.action.global(); });
+  if (global_only) {
+    // Sets without a global descriptor contribute nothing: no need to look for the workload.
+    std::erase_if(ev.spec.sets, [](const auto& set) { return set.second.empty(); });
+    if (ev.spec.sets.empty()) return ev;
+  }
   auto workload = resolve_workload(ctx.objects, limiter, ev.spec, config);
   if (!workload) {
     core::Error e = std::move(workload.error());

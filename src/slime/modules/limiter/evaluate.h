@@ -1,6 +1,7 @@
 #pragma once
 // One SmartLimiter evaluated against a snapshot: its sets with the descriptors whose condition holds,
 // each with a computed quota (the "wrapped" descriptors of the original), plus the material used.
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -15,7 +16,7 @@ namespace slime::limiter {
 struct EvaluatedSet {
   std::string name;
   core::Labels selector;  // workload selector ∪ subset labels
-  std::vector<WrappedDescriptor> descriptors;
+  std::deque<WrappedDescriptor> descriptors;  // not a vector: see DescriptorList
 };
 
 struct Evaluation {
@@ -30,7 +31,8 @@ struct Evaluation {
   std::vector<core::Error> problems;
 };
 
-// `global_only` evaluates only strategy-global descriptors (what the RLS ConfigMap needs).
+// `global_only` evaluates only strategy-global descriptors (what the RLS ConfigMap needs); the other
+// descriptors are not even decoded, so its problems are incomplete (the limiter's own key reports them).
 Evaluation evaluate_limiter(const core::RenderContext& ctx, const core::Object& limiter, const LimiterConfig& config,
                             bool global_only = false);
 

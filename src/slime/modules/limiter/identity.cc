@@ -1,5 +1,7 @@
 #include "slime/modules/limiter/identity.h"
 
+#include <algorithm>
+
 namespace slime::limiter {
 namespace {
 
@@ -132,10 +134,18 @@ std::string canonical_text(const WrappedDescriptor& d) {
 
 uint32_t adler32(std::string_view data) {
   constexpr uint32_t kMod = 65521;
+  // The sums are reduced once per 5552 bytes, the most that cannot overflow 32 bits (as zlib does).
+  constexpr size_t kBlock = 5552;
   uint32_t a = 1, b = 0;
-  for (unsigned char c : data) {
-    a = (a + c) % kMod;
-    b = (b + a) % kMod;
+  while (!data.empty()) {
+    size_t n = std::min(data.size(), kBlock);
+    for (unsigned char c : data.substr(0, n)) {
+      a += c;
+      b += a;
+    }
+    a %= kMod;
+    b %= kMod;
+    data.remove_prefix(n);
   }
   return (b << 16) | a;
 }

@@ -13,17 +13,23 @@ class JsonObject {
  public:
   JsonObject() : json_(core::Json::value_t::object) {}
   JsonObject&& set(std::string_view key, core::Json value) && {
-    json_[std::string(key)] = std::move(value);
+    put(key, std::move(value));
     return std::move(*this);
   }
   JsonObject& set(std::string_view key, core::Json value) & {
-    json_[std::string(key)] = std::move(value);
+    put(key, std::move(value));
     return *this;
   }
   operator core::Json() && { return std::move(json_); }  // NOLINT: the point is implicit hand-over
   core::Json take() { return std::move(json_); }
 
  private:
+  // Keys mostly come in ascending order: the end hint makes those inserts skip the tree search.
+  void put(std::string_view key, core::Json&& value) {
+    auto& map = json_.get_ref<core::Json::object_t&>();
+    map.insert_or_assign(map.end(), std::string(key), std::move(value));
+  }
+
   core::Json json_;
 };
 

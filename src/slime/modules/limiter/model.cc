@@ -99,24 +99,32 @@ std::optional<Matcher> parse_matcher(const Json& j, const std::string& path, Pro
     return std::nullopt;
   }
   Matcher m;
-  auto str = [&](std::string_view camel, std::string& out) {
+  // A matcher sets two or three of its ten fields. Asking the reader for an absent field costs a snake_case
+  // spelling and a Result; `present` answers first, with the reader's result (the default) when neither
+  // spelling is there.
+  auto present = [&](std::string_view camel, std::string_view snake) {
+    return j.is_object() && (j.contains(camel) || j.contains(snake));
+  };
+  auto str = [&](std::string_view camel, std::string_view snake, std::string& out) {
+    if (!present(camel, snake)) return;
     auto v = r.string(camel);
     if (p.take(v)) out = *v;
   };
-  auto flag = [&](std::string_view camel, bool& out) {
+  auto flag = [&](std::string_view camel, std::string_view snake, bool& out) {
+    if (!present(camel, snake)) return;
     auto v = r.boolean(camel);
     if (p.take(v)) out = *v;
   };
-  str("name", m.name);
-  str("regexMatch", m.regex_match);
-  str("exactMatch", m.exact_match);
-  str("prefixMatch", m.prefix_match);
-  str("suffixMatch", m.suffix_match);
-  flag("presentMatch", m.present_match);
-  flag("invertMatch", m.invert_match);
-  flag("isExactMatchEmpty", m.is_exact_match_empty);
-  flag("presentMatchSeparate", m.present_match_separate);
-  flag("useQueryMatch", m.use_query_match);
+  str("name", "name", m.name);
+  str("regexMatch", "regex_match", m.regex_match);
+  str("exactMatch", "exact_match", m.exact_match);
+  str("prefixMatch", "prefix_match", m.prefix_match);
+  str("suffixMatch", "suffix_match", m.suffix_match);
+  flag("presentMatch", "present_match", m.present_match);
+  flag("invertMatch", "invert_match", m.invert_match);
+  flag("isExactMatchEmpty", "is_exact_match_empty", m.is_exact_match_empty);
+  flag("presentMatchSeparate", "present_match_separate", m.present_match_separate);
+  flag("useQueryMatch", "use_query_match", m.use_query_match);
   auto source = r.enumeration("matchSource", {"HeadMatch", "QueryMatch", "JsonBodyMatch", "SourceIpMatch"});
   if (p.take(source)) m.source = static_cast<MatchSource>(*source);
   p.unknown(r);
@@ -268,6 +276,15 @@ std::optional<Descriptor> parse_descriptor(const Json& j, const std::string& pat
   return d;
 }
 
+// action.strategy read straight from the JSON, without decoding the descriptor.
+bool raw_strategy_is_global(const Json& descriptor) {
+  if (!descriptor.is_object()) return false;
+  auto action = descriptor.find("action");
+  if (action == descriptor.end() || !action->is_object()) return false;
+  auto strategy = action->find("strategy");
+  return strategy != action->end() && strategy->is_string() && strategy->get_ref<const std::string&>() == "global";
+}
+
 }  // namespace
 
 core::Result<Duration> parse_duration(const Json& value, const std::string& field) {
@@ -303,7 +320,7 @@ core::Result<Duration> parse_duration(const Json& value, const std::string& fiel
   return d;
 }
 
-ParsedLimiter parse_smart_limiter(const core::Object& limiter) {
+ParsedLimiter parse_smart_limiter(const core::Object& limiter, Descriptors which) {
   ParsedLimiter out;
   const Json& spec = limiter.spec();
   FieldReader r(spec, "spec");
@@ -352,6 +369,7 @@ ParsedLimiter parse_smart_limiter(const core::Object& limiter) {
         }
         if (list) {
           for (size_t i = 0; i < list->size(); ++i) {
+            if (which == Descriptors::kGlobalOnly && !raw_strategy_is_global((*list)[i])) continue;
             Problems dp{out.problems};
             if (auto d = parse_descriptor((*list)[i], sr.child("descriptor") + "[" + std::to_string(i) + "]", dp))
               descriptors.push_back(std::move(*d));
@@ -362,9 +380,11 @@ ParsedLimiter parse_smart_limiter(const core::Object& limiter) {
     }
     for (auto& e : r.unknown_fields()) out.problems.push_back(std::move(e));
   }
-  std::string ref = limiter.ref();
-  for (auto& e : out.problems)
-    if (e.object.empty()) e.object = ref;
+  if (!out.problems.empty()) {
+    std::string ref = limiter.ref();
+    for (auto& e : out.problems)
+      if (e.object.empty()) e.object = ref;
+  }
   return out;
 }
 

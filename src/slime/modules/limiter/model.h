@@ -2,6 +2,7 @@
 // SmartLimiter (microservice.slime.io/v1alpha2), as the original's protobuf messages define it. Field
 // order in these structs is the proto declaration order, which the descriptor identity depends on.
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <optional>
 #include <string>
@@ -70,9 +71,14 @@ struct Descriptor {
   std::string field;  // "spec.sets._base.descriptor[0]", for problems
 };
 
+// A deque, not a vector: a descriptor is ~360 bytes, so three of them in one array already make an
+// allocation of over 1 KiB, and every such allocation makes glibc consolidate the small chunks the
+// previous render freed (measured: ~10% of the render time). A deque allocates each one separately.
+using DescriptorList = std::deque<Descriptor>;
+
 struct SmartLimiterSpec {
   // Keyed by set name; std::map keeps a stable order for output.
-  std::map<std::string, std::vector<Descriptor>> sets;
+  std::map<std::string, DescriptorList> sets;
   std::map<std::string, std::string> workload_selector;
   bool gateway = false;
   std::string host;
@@ -85,9 +91,14 @@ struct ParsedLimiter {
   std::vector<core::Error> problems;
 };
 
+// Which descriptors parse_smart_limiter decodes. The RLS ConfigMap needs only the global ones, and
+// decoding is most of the cost of evaluating a limiter.
+enum class Descriptors { kAll, kGlobalOnly };
+
 // Decodes and validates `spec` of a SmartLimiter. Never fails as a whole: a spec that is not a mapping
-// gives an empty spec and a problem.
-ParsedLimiter parse_smart_limiter(const core::Object& limiter);
+// gives an empty spec and a problem. With kGlobalOnly, descriptors whose action.strategy is not "global"
+// are skipped unread (neither decoded nor reported), and sets keep only their global descriptors.
+ParsedLimiter parse_smart_limiter(const core::Object& limiter, Descriptors which = Descriptors::kAll);
 
 // Valid fill intervals are positive, with 0 <= nanos < 1e9.
 core::Result<Duration> parse_duration(const core::Json& value, const std::string& field);

@@ -130,7 +130,7 @@ class LimiterModule final : public core::Module {
     if (key == kRlsKey) {
       std::set<core::MetricRequest> all;
       for (const Object* l : ctx.objects.list(kSmartLimiter)) {
-        if (!has_global_descriptor(parse_smart_limiter(*l).spec)) continue;
+        if (!has_global_descriptor(parse_smart_limiter(*l, Descriptors::kGlobalOnly).spec)) continue;
         for (auto& r : limiter_metric_requests(ctx, *l, config_)) all.insert(std::move(r));
       }
       return {all.begin(), all.end()};
@@ -139,6 +139,8 @@ class LimiterModule final : public core::Module {
     if (!limiter) return {};
     return limiter_metric_requests(ctx, *limiter, config_);
   }
+
+  std::chrono::milliseconds metric_refresh() const override { return config_.refresh; }
 
   core::ModuleOutput reconcile(const core::RenderContext& ctx, std::string_view key) const override {
     if (key == kRlsKey) return reconcile_configmap(ctx);

@@ -41,6 +41,7 @@ bool plainly_safe(const std::string& s) {
     if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' || c == '.' ||
           c == '[' || c == ']' || c == '/'))
       return false;
+  if (s.size() > 5) return true;  // longer than any of the words below
   std::string lower;
   for (char c : s) lower += static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
   for (const char* word : {"true", "false", "null", "yes", "no", "on", "off", "y", "n", "nan", "inf"})
@@ -61,45 +62,58 @@ std::string scalar(const Json& v) {
 
 void emit(std::string& out, const Json& entry, int indent);
 
-void emit_value(std::string& out, const std::string& key, const Json& v, int indent) {
-  std::string pad(indent, ' ');
+void emit_value(std::string& out, std::string_view key, const Json& v, int indent) {
+  auto pad = [&] { out.append(static_cast<size_t>(indent), ' '); };
   if (v.is_array()) {
-    out += pad + key + ":";
+    pad();
+    out += key;
     if (v.empty()) {
-      out += " []\n";
+      out += ": []\n";
       return;
     }
-    out += "\n";
+    out += ":\n";
     for (const auto& item : v) {
       if (item.is_object() && !item.empty()) {
-        std::string sub;
-        emit(sub, item, indent + 2);
-        sub.replace(indent, 2, "- ");  // the first line of the item carries the dash
-        out += sub;
+        size_t start = out.size();
+        emit(out, item, indent + 2);
+        out.replace(start + indent, 2, "- ");  // the first line of the item carries the dash
       } else {
-        out += pad + "- " + (item.is_object() ? "{}" : scalar(item)) + "\n";
+        pad();
+        out += "- ";
+        out += item.is_object() ? "{}" : scalar(item);
+        out += '\n';
       }
     }
   } else if (v.is_object()) {
-    out += pad + key + ":";
+    pad();
+    out += key;
     if (v.empty()) {
-      out += " {}\n";
+      out += ": {}\n";
       return;
     }
-    out += "\n";
+    out += ":\n";
     emit(out, v, indent + 2);
   } else {
-    out += pad + key + ": " + scalar(v) + "\n";
+    pad();
+    out += key;
+    out += ": ";
+    out += scalar(v);
+    out += '\n';
   }
 }
 
 void emit(std::string& out, const Json& entry, int indent) {
-  static const char* kOrder[] = {"key", "value", "rate_limit", "requests_per_unit", "unit", "descriptors"};
-  for (const char* k : kOrder)
-    if (auto it = entry.find(k); it != entry.end()) emit_value(out, k, *it, indent);
-  for (auto it = entry.begin(); it != entry.end(); ++it)
-    if (std::find_if(std::begin(kOrder), std::end(kOrder), [&](const char* k) { return it.key() == k; }) == std::end(kOrder))
-      emit_value(out, it.key(), *it, indent);
+  static constexpr std::string_view kOrder[] = {"key", "value", "rate_limit", "requests_per_unit", "unit", "descriptors"};
+  const auto& map = entry.get_ref<const Json::object_t&>();
+  size_t known = 0;
+  for (std::string_view k : kOrder)
+    if (auto it = map.find(k); it != map.end()) {
+      emit_value(out, k, it->second, indent);
+      ++known;
+    }
+  if (known == map.size()) return;  // the generated entries have no other keys
+  for (const auto& [k, v] : map)
+    if (std::find(std::begin(kOrder), std::end(kOrder), k) == std::end(kOrder)) emit_value(out, k, v, indent);
 }
 
 }  // namespace
@@ -176,9 +190,9 @@ std::optional<std::pair<std::string, std::string>> generated_owner(std::string_v
 }
 
 std::string rls_config_yaml(const std::string& domain, std::vector<Json> descriptors) {
-  auto value_of = [](const Json& j) {
+  auto value_of = [](const Json& j) -> std::string_view {
     auto it = j.find("value");
-    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+    return it != j.end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>()) : std::string_view();
   };
   std::stable_sort(descriptors.begin(), descriptors.end(),
                    [&](const Json& a, const Json& b) { return value_of(a) < value_of(b); });

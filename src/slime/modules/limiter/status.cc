@@ -5,11 +5,12 @@ namespace {
 
 using core::Json;
 
+// The keys are new in `j`: emplace them (operator[] inserts a null, then assigns).
 void put(Json& j, const char* k, const std::string& v) {
-  if (!v.empty()) j[k] = v;
+  if (!v.empty()) j.get_ref<Json::object_t&>().emplace(k, v);
 }
 void put(Json& j, const char* k, bool v) {
-  if (v) j[k] = true;
+  if (v) j.get_ref<Json::object_t&>().emplace(k, true);
 }
 
 Json target_json(const Target& t) {

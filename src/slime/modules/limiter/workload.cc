@@ -68,7 +68,8 @@ std::vector<PodRef> ready_pods(const core::Snapshot& snapshot, std::string_view 
 
 // The ready addresses of the Service's Endpoints (what Kubernetes itself counts as ready pods): one
 // lookup instead of a scan of every pod of the namespace.
-std::vector<PodRef> endpoint_pods(const core::Snapshot& snapshot, const core::Object& endpoints) {
+// `with_labels` false: only the names are needed (no subset selects by label), so the Pods are not looked up.
+std::vector<PodRef> endpoint_pods(const core::Snapshot& snapshot, const core::Object& endpoints, bool with_labels) {
   std::vector<PodRef> out;
   const Json* subsets = at(endpoints.json(), {"subsets"});
   if (!subsets || !subsets->is_array()) return out;
@@ -82,14 +83,44 @@ std::vector<PodRef> endpoint_pods(const core::Snapshot& snapshot, const core::Ob
       PodRef ref;
       if (kind && kind->is_string() && kind->get_ref<const std::string&>() == "Pod" && name && name->is_string()) {
         ref.name = name->get<std::string>();
-        std::string pod_ns = ns && ns->is_string() ? ns->get<std::string>() : endpoints.ns();
-        if (const core::Object* pod = snapshot.get({kPod, pod_ns, ref.name})) ref.labels = at(pod->json(), {"metadata", "labels"});
+        if (with_labels) {
+          std::string pod_ns = ns && ns->is_string() ? ns->get<std::string>() : endpoints.ns();
+          if (const core::Object* pod = snapshot.get({kPod, pod_ns, ref.name})) ref.labels = at(pod->json(), {"metadata", "labels"});
+        }
       } else if (const Json* ip = at(address, {"ip"}); ip && ip->is_string()) {
         ref.name = ip->get<std::string>();
       }
       if (std::none_of(out.begin(), out.end(), [&](const PodRef& p) { return p.name == ref.name; })) out.push_back(std::move(ref));
     }
   }
+  return out;
+}
+
+// The subsets of the DestinationRules for `host`, from namespace `ns` and the Istio root namespace; the
+// first rule naming a subset wins.
+std::vector<WorkloadSet> destination_rule_subsets(const core::Snapshot& snapshot, const std::string& host,
+                                                  const std::string& ns, const LimiterConfig& config) {
+  std::vector<WorkloadSet> out;
+  auto named = [&](const std::string& n) {
+    return std::any_of(out.begin(), out.end(), [&](const WorkloadSet& s) { return s.name == n; });
+  };
+  auto scan = [&](const std::string& drns) {
+    for (const core::Object* dr : snapshot.list(kDestinationRule, drns)) {
+      const Json* h = at(dr->spec(), {"host"});
+      if (!h || !h->is_string() || unity_host(h->get_ref<const std::string&>(), dr->ns()) != host) continue;
+      const Json* subsets = at(dr->spec(), {"subsets"});
+      if (!subsets || !subsets->is_array()) continue;
+      for (const Json& s : *subsets) {
+        const Json* sname = at(s, {"name"});
+        if (!sname || !sname->is_string()) continue;
+        const auto& n = sname->get_ref<const std::string&>();
+        if (n == kBaseSet || named(n)) continue;
+        out.push_back({n, string_map(at(s, {"labels"})), {}});
+      }
+    }
+  };
+  scan(ns);
+  if (config.istio_namespace != ns) scan(config.istio_namespace);
   return out;
 }
 
@@ -120,7 +151,9 @@ core::Result<Workload> resolve_workload(const core::Snapshot& snapshot, const co
   w.host = spec.host.empty() ? name + "." + ns + ".svc.cluster.local" : unity_host(spec.host, ns);
   std::vector<PodRef> pods;
   size_t service_entry_endpoints = 0;
-  bool subsets_apply = !spec.gateway;
+  // Subsets first: when none selects by label, the pods' labels are not needed.
+  if (!spec.gateway) w.sets = destination_rule_subsets(snapshot, w.host, ns, config);
+  bool with_labels = !w.sets.empty();
 
   if (spec.gateway || !spec.workload_selector.empty()) {
     w.selector = Labels(spec.workload_selector.begin(), spec.workload_selector.end());
@@ -151,28 +184,9 @@ core::Result<Workload> resolve_workload(const core::Snapshot& snapshot, const co
     w.selector = string_map(at(svc->spec(), {"selector"}));
     if (w.selector.empty()) return core::fail("Service " + ns + "/" + name + " has no selector", "metadata.name");
     const core::Object* endpoints = snapshot.get({kEndpoints, ns, name});
-    pods = endpoints ? endpoint_pods(snapshot, *endpoints) : ready_pods(snapshot, ns, w.selector);
+    pods = endpoints ? endpoint_pods(snapshot, *endpoints, with_labels) : ready_pods(snapshot, ns, w.selector);
   }
 
-  if (subsets_apply) {
-    // DestinationRules of the host, from the limiter's namespace and the Istio root namespace.
-    std::vector<std::string> namespaces{ns};
-    if (config.istio_namespace != ns) namespaces.push_back(config.istio_namespace);
-    for (const auto& drns : namespaces) {
-      for (const core::Object* dr : snapshot.list(kDestinationRule, drns)) {
-        const Json* host = at(dr->spec(), {"host"});
-        if (!host || !host->is_string() || unity_host(host->get<std::string>(), dr->ns()) != w.host) continue;
-        const Json* subsets = at(dr->spec(), {"subsets"});
-        if (!subsets || !subsets->is_array()) continue;
-        for (const Json& s : *subsets) {
-          const Json* sname = at(s, {"name"});
-          if (!sname || !sname->is_string() || sname->get<std::string>() == kBaseSet) continue;
-          if (w.find(sname->get<std::string>())) continue;  // the first DestinationRule naming it wins
-          w.sets.push_back({sname->get<std::string>(), string_map(at(s, {"labels"})), {}});
-        }
-      }
-    }
-  }
   w.sets.push_back({kBaseSet, {}, {}});
   for (auto& set : w.sets) {
     for (const PodRef& pod : pods)

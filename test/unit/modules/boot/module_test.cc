@@ -134,6 +134,35 @@ TEST(BootModule, DeletedSlimeBootRendersNothing) {
   EXPECT_TRUE(out.problems.empty());
 }
 
+TEST(BootModule, SlimeBootBeingDeletedRendersNothing) {
+  // Held by the finalizer: the runtime deletes what it rendered, so rendering it again would fight that.
+  Json sb = testing::yaml(kPlugin);
+  sb["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z";
+  sb["metadata"]["finalizers"] = Json::array({"slime.io/slimeboot-cleanup"});
+  store::MemoryStore s;
+  s.put(core::Object(sb));
+  core::NoMetrics none;
+  auto out = configured()->reconcile(ctx(s, none), "mesh-operator/plugin");
+  EXPECT_TRUE(out.objects.empty());
+  EXPECT_TRUE(out.statuses.empty());
+  EXPECT_TRUE(out.problems.empty());
+}
+
+TEST(BootModule, AsksForCleanupByFinalizerAndOwnerAnnotation) {
+  auto c = configured()->cleanup();
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(c->kind, (core::GroupKind{"config.netease.com", "SlimeBoot"}));
+  EXPECT_EQ(c->finalizer, "slime.io/slimeboot-cleanup");
+  EXPECT_EQ(c->annotation, "slime.io/slimeboot");
+  // The annotation it names is the one every rendered object carries, with the reconcile key as value.
+  store::MemoryStore s;
+  s.put(object(kPlugin));
+  core::NoMetrics none;
+  auto out = configured()->reconcile(ctx(s, none), "mesh-operator/plugin");
+  ASSERT_FALSE(out.objects.empty());
+  for (const auto& o : out.objects) EXPECT_EQ(o.annotation(c->annotation), "mesh-operator/plugin") << o.ref();
+}
+
 TEST(BootModule, UnknownSpecKeysGoToStatusNotes) {
   Json sb = testing::yaml(kPlugin);
   sb["spec"]["replicaCont"] = 2;

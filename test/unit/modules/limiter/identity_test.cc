@@ -72,5 +72,24 @@ TEST(Identity, Adler32) {
   EXPECT_EQ(adler32("Wikipedia"), 0x11E60398u);
 }
 
+// adler32 reduces its sums once per block; across block boundaries and with bytes >= 0x80 it must agree
+// with the definition (reduce after every byte).
+TEST(Identity, Adler32LongInputsMatchTheDefinition) {
+  auto by_definition = [](const std::string& s) {
+    uint32_t a = 1, b = 0;
+    for (unsigned char c : s) {
+      a = (a + c) % 65521;
+      b = (b + a) % 65521;
+    }
+    return (b << 16) | a;
+  };
+  for (size_t n : {5551u, 5552u, 5553u, 20000u}) {
+    std::string s(n, '\xff');
+    EXPECT_EQ(adler32(s), by_definition(s)) << n;
+    for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>(i * 31 + 7);
+    EXPECT_EQ(adler32(s), by_definition(s)) << n;
+  }
+}
+
 }  // namespace
 }  // namespace slime::limiter

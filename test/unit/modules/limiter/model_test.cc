@@ -59,6 +59,64 @@ sets:
   }
 }
 
+// Every matcher field, in both spellings (the matcher decoder checks for a field before reading it).
+TEST(Model, EveryMatcherFieldDecodesInBothSpellings) {
+  for (bool camel : {false, true}) {
+    auto k = [&](const char* snake_name, const char* camel_name) { return std::string(camel ? camel_name : snake_name); };
+    std::string matcher = "{name: x, " + k("regex_match", "regexMatch") + ": r, " + k("exact_match", "exactMatch") + ": e, " +
+                          k("prefix_match", "prefixMatch") + ": p, " + k("suffix_match", "suffixMatch") + ": s, " +
+                          k("present_match", "presentMatch") + ": true, " + k("invert_match", "invertMatch") + ": true, " +
+                          k("is_exact_match_empty", "isExactMatchEmpty") + ": true, " +
+                          k("present_match_separate", "presentMatchSeparate") + ": true, " +
+                          k("use_query_match", "useQueryMatch") + ": true}";
+    std::string spec = R"(
+sets:
+  _base:
+    descriptor:
+    - action: {fill_interval: {seconds: 1}, quota: "10", strategy: global}
+      condition: "true"
+      match: [)" + matcher + "]\n";
+    auto p = parse_smart_limiter(limiter(spec.c_str()));
+    ASSERT_TRUE(p.problems.empty()) << (camel ? "camel: " : "snake: ") << problems(p);
+    const Matcher& m = p.spec.sets.at("_base").at(0).match.at(0);
+    EXPECT_EQ(m.name, "x");
+    EXPECT_EQ(m.regex_match, "r");
+    EXPECT_EQ(m.exact_match, "e");
+    EXPECT_EQ(m.prefix_match, "p");
+    EXPECT_EQ(m.suffix_match, "s");
+    EXPECT_TRUE(m.present_match);
+    EXPECT_TRUE(m.invert_match);
+    EXPECT_TRUE(m.is_exact_match_empty);
+    EXPECT_TRUE(m.present_match_separate);
+    EXPECT_TRUE(m.use_query_match);
+  }
+}
+
+// What the RLS ConfigMap reads: only global descriptors, the others neither decoded nor reported.
+TEST(Model, GlobalOnlySkipsOtherDescriptorsUnread) {
+  auto o = limiter(R"(
+sets:
+  _base:
+    descriptor:
+    - {action: {fill_interval: {seconds: 1}, quota: "1", strategy: single}, condition: "true", stragety: x}
+    - {action: {fill_interval: {seconds: 60}, quota: "2", strategy: global}, condition: "true"}
+    - {action: {fill_interval: {seconds: 1}, quota: "-"}, condition: "true"}
+  v1:
+    descriptor:
+    - {action: {fill_interval: {seconds: 1}, quota: "3", strategy: average}, condition: "true"}
+)");
+  auto all = parse_smart_limiter(o);
+  EXPECT_EQ(all.problems.size(), 2u) << problems(all);  // the misspelled key and the bad quota
+  EXPECT_EQ(all.spec.sets.at("_base").size(), 2u);
+
+  auto global = parse_smart_limiter(o, Descriptors::kGlobalOnly);
+  EXPECT_TRUE(global.problems.empty()) << problems(global);
+  ASSERT_EQ(global.spec.sets.at("_base").size(), 1u);
+  EXPECT_EQ(global.spec.sets.at("_base")[0].action.quota, "2");
+  EXPECT_EQ(global.spec.sets.at("_base")[0].field, "spec.sets._base.descriptor[1]");
+  EXPECT_TRUE(global.spec.sets.at("v1").empty());
+}
+
 TEST(Model, UnknownKeysAreReportedWithTheirPath) {
   auto p = parse_smart_limiter(limiter(R"(
 gatway: true
