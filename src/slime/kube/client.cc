@@ -196,7 +196,7 @@ ApiResult<Object> Client::merge_patch(const core::Gvk& gvk, const std::string& n
 
 ApiResult<std::string> Client::watch(const core::Gvk& gvk, const ListOptions& opts,
                                      const std::string& resource_version,
-                                     const std::function<bool(const WatchEvent&)>& on_event,
+                                     const std::function<bool(WatchEvent&)>& on_event,
                                      const std::atomic<bool>* cancel, int timeout_seconds) {
   auto base = path_for(gvk, opts.ns);
   if (!base) return std::unexpected(base.error());
@@ -215,8 +215,9 @@ ApiResult<std::string> Client::watch(const core::Gvk& gvk, const ListOptions& op
     if (line.empty()) return true;
     auto ev = Json::parse(line, nullptr, false);
     if (!ev.is_object() || !ev.contains("type") || !ev["type"].is_string()) return true;  // skip garbage
-    const std::string& type = ev["type"].get_ref<const std::string&>();
-    Json obj = ev.value("object", Json());
+    const std::string type = ev["type"].get<std::string>();
+    Json obj;
+    if (auto it = ev.find("object"); it != ev.end()) obj = std::move(*it);  // no copy of a large object
     if (type == "ERROR") {
       // A metav1.Status inside the stream; 410 here means our resourceVersion was compacted.
       long code = obj.is_object() && obj.contains("code") && obj["code"].is_number() ? obj["code"].get<long>() : 500;
@@ -227,14 +228,16 @@ ApiResult<std::string> Client::watch(const core::Gvk& gvk, const ListOptions& op
       obj["apiVersion"] = gvk.api_version();
       if (!obj.contains("kind")) obj["kind"] = gvk.kind;
     }
-    auto o = Object::from_json(obj);
+    // Bookmarks carry only metadata.resourceVersion; anything else broken is skipped.
+    std::string bookmark_rv;
+    if (type == "BOOKMARK" && obj.is_object() && obj.contains("metadata")) {
+      auto& m = obj["metadata"];
+      if (m.is_object() && m.contains("resourceVersion") && m["resourceVersion"].is_string())
+        bookmark_rv = m["resourceVersion"].get<std::string>();
+    }
+    auto o = Object::from_json(std::move(obj));
     if (!o) {
-      // Bookmarks carry only metadata.resourceVersion; anything else broken is skipped.
-      if (type == "BOOKMARK" && obj.is_object() && obj.contains("metadata")) {
-        auto& m = obj["metadata"];
-        if (m.is_object() && m.contains("resourceVersion") && m["resourceVersion"].is_string())
-          last_rv = m["resourceVersion"].get<std::string>();
-      }
+      if (!bookmark_rv.empty()) last_rv = bookmark_rv;
       return true;
     }
     if (!o->resource_version().empty()) last_rv = o->resource_version();
@@ -244,7 +247,8 @@ ApiResult<std::string> Client::watch(const core::Gvk& gvk, const ListOptions& op
     else if (type == "DELETED") t = WatchEventType::kDeleted;
     else if (type == "BOOKMARK") t = WatchEventType::kBookmark;
     else return true;
-    if (!on_event(WatchEvent{t, std::move(*o)})) {
+    WatchEvent event{t, std::move(*o)};
+    if (!on_event(event)) {
       stopped = true;
       return false;
     }

@@ -79,8 +79,9 @@ class Client {
   // One watch request from resource_version; calls on_event per event until the server closes the
   // stream (timeout_seconds), *cancel turns true, or on_event returns false. Returns the last
   // resourceVersion seen (bookmarks included). An expired resourceVersion is ApiError 410.
+  // on_event may move the event's object out (it is not used after the call).
   ApiResult<std::string> watch(const core::Gvk& gvk, const ListOptions& opts, const std::string& resource_version,
-                               const std::function<bool(const WatchEvent&)>& on_event,
+                               const std::function<bool(WatchEvent&)>& on_event,
                                const std::atomic<bool>* cancel, int timeout_seconds = 300);
 
   // A core/v1 Event about `regarding` (type "Normal" or "Warning"), best effort.

@@ -173,19 +173,20 @@ void Informer::run() {
       need_list = false;
     }
     bool got_event = false;
-    auto on_event = [&](const WatchEvent& ev) {
+    auto on_event = [&](WatchEvent& ev) {
       if (stop_) return false;
       got_event = true;
+      std::string rv = ev.object.resource_version();
       std::vector<InformerEvent> events;
       switch (ev.type) {
         case WatchEventType::kAdded:
-        case WatchEventType::kModified: upsert(ev.object, events); break;
+        case WatchEventType::kModified: upsert(std::move(ev.object), events); break;
         case WatchEventType::kDeleted: erase(ev.object, events); break;
         case WatchEventType::kBookmark: break;
       }
-      if (!ev.object.resource_version().empty()) {
+      if (!rv.empty()) {
         std::lock_guard lock(mu_);
-        rv_ = ev.object.resource_version();
+        rv_ = std::move(rv);
       }
       dispatch(events);
       return true;

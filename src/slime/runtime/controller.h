@@ -25,7 +25,7 @@
 namespace slime::runtime {
 
 struct ControllerOptions {
-  int workers = 2;
+  int workers = 8;
   WorkQueue::Options queue;
 };
 

@@ -1,10 +1,32 @@
 #include "slime/runtime/kube_cluster.h"
 
+#include <malloc.h>
 #include <spdlog/spdlog.h>
+
+#include <cstdlib>
+#include <mutex>
 
 namespace slime::runtime {
 
-KubeCluster::KubeCluster(kube::Client& client, std::string ns) : client_(client), ns_(std::move(ns)) {}
+namespace {
+
+// glibc gives each thread that allocates its own malloc arena (up to 8 per core). Here a few dozen
+// threads (an informer per kind, the reconcile workers, the HTTP pool) allocate and free cached
+// objects across threads, and each arena keeps its freed pages: at 10,000 Services that was about
+// 20 MB of peak RSS. Two arenas are plenty for a controller whose work is mostly waiting on the
+// API server. MALLOC_ARENA_MAX in the environment still wins.
+void limit_malloc_arenas() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    if (!std::getenv("MALLOC_ARENA_MAX")) mallopt(M_ARENA_MAX, 2);
+  });
+}
+
+}  // namespace
+
+KubeCluster::KubeCluster(kube::Client& client, std::string ns) : client_(client), ns_(std::move(ns)) {
+  limit_malloc_arenas();
+}
 
 KubeCluster::~KubeCluster() { stop(); }
 
@@ -87,10 +109,18 @@ core::Result<void> KubeCluster::apply(const core::Object& desired) {
   if (!r) return std::unexpected(r.error().to_error(desired.ref()));
   // Show the write to the reconcilers now instead of after the watch round-trip, so a reconcile
   // that runs meanwhile does not write the same thing again.
-  core::Object live = std::move(*r);
-  live.json()["metadata"].erase("managedFields");
-  store_.put(std::move(live));
+  put_written(std::move(*r));
   return {};
+}
+
+void KubeCluster::put_written(core::Object live) {
+  // The watch may have delivered this very version already; then the informer's copy stays the only
+  // one (a second, equal copy per written object would double the cache of Sidecars and fences).
+  if (auto cur = store_.find(live.key()); cur && !live.resource_version().empty() &&
+                                          cur->resource_version() == live.resource_version())
+    return;
+  if (auto m = live.json().find("metadata"); m != live.json().end() && m->is_object()) m->erase("managedFields");
+  store_.put(std::move(live));
 }
 
 core::Result<void> KubeCluster::remove(const core::Object& existing) {
@@ -107,9 +137,7 @@ core::Result<void> KubeCluster::apply_status(const core::Object& target, const c
   if (auto rv = target.resource_version(); !rv.empty()) patch.json()["metadata"]["resourceVersion"] = rv;
   auto r = client_.apply_status(patch);
   if (!r) return std::unexpected(r.error().to_error(target.ref()));
-  core::Object live = std::move(*r);
-  live.json()["metadata"].erase("managedFields");
-  store_.put(std::move(live));
+  put_written(std::move(*r));
   return {};
 }
 

@@ -41,6 +41,8 @@ class KubeCluster final : public store::Cluster {
  private:
   void start_informer(const core::Gvk& gvk);
   void retry_missing();
+  // Puts the server's answer to a write into the store (see apply()).
+  void put_written(core::Object live);
 
   kube::Client& client_;
   std::string ns_;

@@ -23,7 +23,7 @@ struct ServiceOptions {
   std::string context;
   std::string watch_namespace;  // empty: all namespaces
   std::string admin_addr = "127.0.0.1:8081";
-  int workers = 2;
+  int workers = 8;  // writes are synchronous: more in flight keeps the API server busy (bench/apiserver)
   double qps = 0;
   int burst = 10;
   bool leader_elect = false;

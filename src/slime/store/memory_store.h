@@ -18,7 +18,8 @@ class MemoryStore final : public core::Snapshot {
   const core::Object* get(const core::ObjectKey& key) const override;
   std::vector<const core::Object*> list(const core::GroupKind& gk, std::string_view ns = {}) const override;
 
-  // Inserts or replaces. Returns false when an equal object was already stored (nothing changed).
+  // Inserts or replaces. Returns false when an equal object was already stored (nothing changed; the
+  // slot then holds the new pointer, so callers can share one copy).
   bool put(core::Object object);
   bool put(ObjectPtr object);
   // Returns the removed object, or null when there was none.

@@ -78,5 +78,20 @@ TEST(MemoryStore, ListsByKindAndNamespaceInOrder) {
   EXPECT_EQ(s.size(), 3u);
 }
 
+// An informer's cache and the store must share one copy of each object: an equal put reports no
+// change but leaves the store holding the caller's pointer, so the earlier copy can be freed.
+TEST(MemoryStore, EqualPutReportsNoChangeAndSharesTheCallersCopy) {
+  MemoryStore s;
+  auto first = std::make_shared<const core::Object>(core::Object("v1", "Service", "a", "x"));
+  auto equal = std::make_shared<const core::Object>(core::Object("v1", "Service", "a", "x"));
+  EXPECT_TRUE(s.put(first));
+  EXPECT_FALSE(s.put(equal));
+  EXPECT_EQ(s.find({{"", "Service"}, "a", "x"}), equal);
+  EXPECT_EQ(first.use_count(), 1);  // the store no longer holds the first copy
+  core::Object changed("v1", "Service", "a", "x");
+  changed.json()["spec"] = {{"type", "ClusterIP"}};
+  EXPECT_TRUE(s.put(std::move(changed)));
+}
+
 }  // namespace
 }  // namespace slime::store

@@ -1,9 +1,10 @@
 // bench_apiserver: `slime run` (lazyload, auto-fence) against a real kube-apiserver with N Services in
 // fenced namespaces. For each N, on a fresh envtest cluster: create the Services, start slime, and
-// measure the time until every Service has its Sidecar, the API requests slime made, and slime's
-// peak RSS. Prints a table. A program, not a test: it asserts nothing.
+// measure the time until every Service has its Sidecar, the API requests slime made (by verb), slime's
+// peak RSS, and the CPU time slime and the servers (kube-apiserver + etcd, which share the machine)
+// spent meanwhile. Prints a table. A program, not a test: it asserts nothing.
 //
-//   [BENCH_WORKERS=8] bench_apiserver [N ...]          default: 1000 5000 10000
+//   [BENCH_WORKERS=N] bench_apiserver [N ...]          default: 1000 5000 10000; workers: slime's default
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,7 +16,9 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -66,24 +69,96 @@ bool install_crds(slime::kube::Client& c, const fs::path& file) {
   return true;
 }
 
-size_t count(slime::kube::Client& c, const slime::core::Gvk& gvk) {
-  auto l = c.list(gvk, {.ns = {}, .label_selector = {}, .field_selector = {}, .page_size = 1000});
-  return l ? l->items.size() : 0;
+// Counts the Sidecars in the cluster from a watch stream. Polling full lists instead would make the
+// apiserver serialise every Sidecar once a second, which at 10,000 costs it more CPU than slime's writes.
+class SidecarCounter {
+ public:
+  explicit SidecarCounter(const slime::kube::ClusterConfig& cfg) : client_(cfg) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~SidecarCounter() {
+    stop_ = true;
+    thread_.join();
+  }
+  size_t count() const { return count_.load(); }
+
+ private:
+  void run() {
+    const slime::core::Gvk sidecar{"networking.istio.io", "v1", "Sidecar"};
+    std::set<std::pair<std::string, std::string>> names;
+    std::string rv;  // empty: the stream starts with the existing objects
+    while (!stop_) {
+      auto r = client_.watch(sidecar, {}, rv, [&](const slime::kube::WatchEvent& ev) {
+        auto key = std::make_pair(ev.object.ns(), ev.object.name());
+        if (ev.type == slime::kube::WatchEventType::kDeleted) names.erase(key);
+        else if (ev.type != slime::kube::WatchEventType::kBookmark) names.insert(key);
+        count_ = names.size();
+        return true;
+      }, &stop_, 60);
+      if (r) rv = *r;
+      else std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
+
+  slime::kube::Client client_;
+  std::atomic<bool> stop_{false};
+  std::atomic<size_t> count_{0};
+  std::thread thread_;
+};
+
+// CPU seconds (user + system) a process has used so far; 0 when it is gone.
+double cpu_seconds(pid_t pid) {
+  std::string stat = slurp("/proc/" + std::to_string(pid) + "/stat");
+  auto close = stat.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream in(stat.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && in >> field; ++i) {  // fields 14 and 15 of proc(5)
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return static_cast<double>(utime + stime) / static_cast<double>(sysconf(_SC_CLK_TCK));
 }
 
-double scrape_requests(int port) {
-  std::string out = "/tmp/slime-bench-metrics.txt";
-  if (!sh("curl -s http://127.0.0.1:" + std::to_string(port) + "/metrics > " + out)) return -1;
-  std::regex re(R"(slime_api_requests_total\{[^}]*\} ([0-9.e+]+))");
+double servers_cpu_seconds(const fs::path& dir) {
   double total = 0;
-  std::string text = slurp(out);
-  for (std::sregex_iterator it(text.begin(), text.end(), re), end; it != end; ++it) total += std::stod((*it)[1]);
+  for (const char* name : {"etcd.pid", "kube-apiserver.pid"}) {
+    std::string pid = slurp(dir / name);
+    if (!pid.empty()) total += cpu_seconds(static_cast<pid_t>(std::stol(pid)));
+  }
   return total;
+}
+
+struct Requests {
+  double total = -1;
+  std::map<std::string, double> by_verb;
+  double reconciles = -1;
+};
+
+Requests scrape(int port, const fs::path& dir) {
+  Requests r;
+  fs::path out = dir / "metrics.txt";
+  if (!sh("curl -s http://127.0.0.1:" + std::to_string(port) + "/metrics > " + out.string())) return r;
+  std::string text = slurp(out);
+  std::regex req(R"re(slime_api_requests_total\{[^}]*verb="([A-Z]+)"[^}]*\} ([0-9.e+]+))re");
+  r.total = 0;
+  for (std::sregex_iterator it(text.begin(), text.end(), req), end; it != end; ++it) {
+    double v = std::stod((*it)[2]);
+    r.by_verb[(*it)[1]] += v;
+    r.total += v;
+  }
+  std::regex rec(R"(slime_reconcile_total\{[^}]*\} ([0-9.e+]+))");
+  r.reconciles = 0;
+  for (std::sregex_iterator it(text.begin(), text.end(), rec), end; it != end; ++it) r.reconciles += std::stod((*it)[1]);
+  return r;
 }
 
 struct Row {
   int services = 0;
-  double create_s = 0, converge_s = 0, requests = 0;
+  double create_s = 0, converge_s = 0;
+  Requests requests;
+  double slime_cpu_s = 0, servers_cpu_s = 0;
   long rss_kb = 0;
   bool ok = false;
 };
@@ -126,31 +201,39 @@ Row run_one(int n, const fs::path& src, const fs::path& slime_bin) {
   std::ofstream(dir / "config.yaml") << kConfig;
   fs::path log = dir / "slime.log";
   auto start = std::chrono::steady_clock::now();
+  double servers_cpu_before = servers_cpu_seconds(dir);
   pid_t pid = fork();
   if (pid == 0) {
     FILE* f = std::freopen(log.c_str(), "w", stderr);
     (void)f;
     dup2(fileno(stderr), fileno(stdout));
-    const char* workers = std::getenv("BENCH_WORKERS");  // reconcile workers per module
-    execl(slime_bin.c_str(), "slime", "run", "--kubeconfig", (dir / "kubeconfig").c_str(), "--config",
-          (dir / "config.yaml").c_str(), "--admin-addr", "127.0.0.1:0", "--log-level", "warn", "--workers",
-          workers ? workers : "8", nullptr);
+    std::string kubeconfig = (dir / "kubeconfig").string(), config = (dir / "config.yaml").string();
+    std::vector<const char*> args{"slime", "run", "--kubeconfig", kubeconfig.c_str(), "--config", config.c_str(),
+                                  "--admin-addr", "127.0.0.1:0", "--als-addr", "off", "--log-level", "warn"};
+    // Reconcile workers per module: slime's default unless BENCH_WORKERS says otherwise.
+    if (const char* workers = std::getenv("BENCH_WORKERS")) {
+      args.push_back("--workers");
+      args.push_back(workers);
+    }
+    args.push_back(nullptr);
+    execv(slime_bin.c_str(), const_cast<char* const*>(args.data()));
     _exit(127);
   }
-  const slime::core::Gvk sidecar{"networking.istio.io", "v1", "Sidecar"};
+  SidecarCounter sidecars(*cfg);
   auto deadline = start + std::chrono::seconds(600);
   while (std::chrono::steady_clock::now() < deadline) {
-    if (count(c, sidecar) >= static_cast<size_t>(n)) {
+    if (sidecars.count() >= static_cast<size_t>(n)) {
       row.ok = true;
       break;
     }
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) break;
-    // Listing every Sidecar is work for the apiserver too: poll gently (the figure is +-1 s).
-    std::this_thread::sleep_for(std::chrono::milliseconds(n >= 5000 ? 2000 : 1000));
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   row.converge_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   row.rss_kb = peak_rss_kb(pid);
+  row.slime_cpu_s = cpu_seconds(pid);
+  row.servers_cpu_s = servers_cpu_seconds(dir) - servers_cpu_before;
   std::smatch m;
   std::string text = slurp(log);
   // The admin port is only logged at info level; ask /proc for the listening socket instead.
@@ -162,7 +245,7 @@ Row run_one(int n, const fs::path& src, const fs::path& slime_bin) {
     std::string p = slurp(dir / "port");
     if (!p.empty()) port = std::stoi(p);
   }
-  row.requests = port ? scrape_requests(port) : -1;
+  if (port) row.requests = scrape(port, dir);
   kill(pid, SIGTERM);
   int status = 0;
   waitpid(pid, &status, 0);
@@ -186,11 +269,15 @@ int main(int argc, char** argv) {
   fs::path src = SLIME_SOURCE_DIR;
   fs::path slime_bin = fs::path(SLIME_BINARY_DIR) / "bin/slime";
   if (!sh((src / "tools/envtest/build.sh").string() + " >/dev/null")) return 1;
-  std::printf("%9s %12s %14s %12s %12s %s\n", "services", "create (s)", "all Sidecars (s)", "requests", "peak RSS MB", "");
+  std::printf("%9s %10s %16s %11s %11s %10s %14s %10s  %s\n", "services", "create (s)", "all Sidecars (s)",
+              "peak RSS MB", "requests", "reconciles", "servers CPU s", "slime CPU s", "requests by verb");
   for (int n : sizes) {
     Row r = run_one(n, src, slime_bin);
-    std::printf("%9d %12.1f %14.1f %12.0f %12.1f %s\n", r.services, r.create_s, r.converge_s, r.requests,
-                r.rss_kb / 1024.0, r.ok ? "" : "(did not converge)");
+    std::string verbs;
+    for (auto& [verb, count] : r.requests.by_verb) verbs += verb + "=" + std::to_string(static_cast<long>(count)) + " ";
+    std::printf("%9d %10.1f %16.1f %11.1f %11.0f %10.0f %14.1f %10.1f  %s%s\n", r.services, r.create_s, r.converge_s,
+                r.rss_kb / 1024.0, r.requests.total, r.requests.reconciles, r.servers_cpu_s, r.slime_cpu_s, verbs.c_str(),
+                r.ok ? "" : "(did not converge)");
     std::fflush(stdout);
   }
   return 0;
