@@ -87,9 +87,11 @@ core::Result<void> ManifestDirCluster::start(const std::set<core::GroupKind>&) {
   std::error_code ec;
   if (!fs::is_directory(dir_, ec)) return core::fail("state directory " + dir_ + " does not exist or is not a directory");
   fs::create_directories(fs::path(dir_) / kGenerated, ec);
-  rescan();
   inotify_fd_ = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
   if (inotify_fd_ < 0) return core::fail("inotify_init1 failed; edits would not be picked up");
+  // Watch first, then read: an edit made between the two is then seen (at worst twice), never lost.
+  add_watches();
+  rescan();
   stop_ = false;
   watcher_ = std::thread([this] { watch_loop(); });
   started_ = true;
@@ -145,22 +147,22 @@ void ManifestDirCluster::rescan() {
   for (auto& [k, o] : user) store_.put(std::move(o));
 }
 
+void ManifestDirCluster::add_watches() {
+  // Re-adding an existing watch returns the same descriptor, so this is idempotent.
+  std::error_code ec;
+  std::vector<std::string> dirs{dir_};
+  for (auto it = fs::recursive_directory_iterator(dir_, fs::directory_options::skip_permission_denied, ec);
+       !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
+    if (it->is_directory(ec)) dirs.push_back(it->path().string());
+  for (auto& d : dirs) {
+    int wd = inotify_add_watch(inotify_fd_, d.c_str(),
+                               IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_DELETE_SELF);
+    if (wd >= 0) wd_paths_[wd] = d;
+  }
+}
+
 void ManifestDirCluster::watch_loop() {
-  std::map<int, std::string> wd_paths;
-  auto add_watches = [&] {
-    // Re-adding an existing watch returns the same descriptor, so this is idempotent.
-    std::error_code ec;
-    std::vector<std::string> dirs{dir_};
-    for (auto it = fs::recursive_directory_iterator(dir_, fs::directory_options::skip_permission_denied, ec);
-         !ec && it != fs::recursive_directory_iterator(); it.increment(ec))
-      if (it->is_directory(ec)) dirs.push_back(it->path().string());
-    for (auto& d : dirs) {
-      int wd = inotify_add_watch(inotify_fd_, d.c_str(),
-                                 IN_CLOSE_WRITE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | IN_CREATE | IN_DELETE_SELF);
-      if (wd >= 0) wd_paths[wd] = d;
-    }
-  };
-  add_watches();
+  auto& wd_paths = wd_paths_;
   alignas(inotify_event) char buf[16384];
   while (!stop_) {
     pollfd p{inotify_fd_, POLLIN, 0};

@@ -46,6 +46,7 @@ class ManifestDirCluster final : public Cluster {
  private:
   void rescan();
   void watch_loop();
+  void add_watches();  // every directory under dir_: in start(), then on the watcher thread
   core::Result<void> write_file(const std::string& rel, const std::string& text);
   void remove_file(const std::string& rel);
 
@@ -55,6 +56,7 @@ class ManifestDirCluster final : public Cluster {
   std::atomic<bool> stop_{false};
   std::atomic<uint64_t> rescans_{0};
   int inotify_fd_ = -1;
+  std::map<int, std::string> wd_paths_;  // inotify watch descriptor -> directory
   std::thread watcher_;
 
   // Serializes rescans with writes, so a rescan never sees a half-applied write of ours.
