@@ -7,9 +7,9 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <random>
 #include <thread>
 
+#include "../support/free_port.h"
 #include "envtest_server.h"
 #include "slime/kube/cluster_config.h"
 #include "slime/proxy/server.h"
@@ -23,23 +23,7 @@ using core::Object;
 
 testing::EnvtestServer& server() { return *testing::EnvtestServer::start_shared().value(); }
 
-// A free port below the ephemeral range (32768+ on Linux): one picked there can be taken by an outgoing
-// connection (to the API server, for instance) before the proxy binds it.
-uint16_t unused_port() {
-  static std::mt19937 rng(std::random_device{}());
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    auto port = static_cast<uint16_t>(std::uniform_int_distribution<int>(20000, 32000)(rng));
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    if (free) return port;
-  }
-  return 0;
-}
+uint16_t unused_port() { return testing::free_port_below_ephemeral(); }
 
 bool accepts(uint16_t port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);

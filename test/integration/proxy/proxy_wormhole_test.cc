@@ -1,18 +1,15 @@
 // Wormhole-port listeners follow the global-sidecar ConfigMap: the proxy reads a manifest directory
 // (inotify-watched, the same files `slime run --state-dir` reads and writes), opens a listener for every
 // port in `data.cfg` and, with cleanup on, closes the ones that leave it.
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <thread>
 
+#include "../../support/free_port.h"
 #include "slime/proxy/cluster_mesh_source.h"
 #include "slime/proxy/server.h"
 #include "slime/proxy/wormhole_ports.h"
@@ -26,23 +23,7 @@ namespace fs = std::filesystem;
 using slime::testing::HttpBackend;
 using slime::testing::HttpClient;
 
-// A free port below the ephemeral range (32768+ on Linux): a port picked there can be taken by any
-// outgoing connection of a parallel test before the proxy binds it.
-uint16_t unused_port() {
-  static std::mt19937 rng(std::random_device{}());
-  for (int attempt = 0; attempt < 100; ++attempt) {
-    auto port = static_cast<uint16_t>(std::uniform_int_distribution<int>(20000, 32000)(rng));
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    bool free = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    if (free) return port;
-  }
-  return 0;
-}
+uint16_t unused_port() { return testing::free_port_below_ephemeral(); }
 
 void write_file(const fs::path& p, const std::string& text) {
   auto tmp = p.string() + ".tmp";
