@@ -120,6 +120,12 @@ class RequestFramer final : public http::basic_parser<true> {
       ec = http::error::bad_value;
       return;
     }
+    // Two Host fields make the destination ambiguous (and the rewrite would replace only one): RFC 7230
+    // §5.4 requires a 400.
+    if (name == http::field::host && find(http::field::host)) {
+      ec = http::error::bad_value;
+      return;
+    }
     fields_.push_back({name, v(name_string), v(value)});
   }
   bool in_input(const char* p) const { return p >= input_begin_ && p <= input_end_; }

@@ -183,3 +183,27 @@ TEST(Destination, SplitHostPortHandlesIpv6) {
 
 }  // namespace
 }  // namespace slime::proxy
+
+namespace slime::proxy {
+namespace {
+
+// Found by fuzz_proxy_request: such values were copied into the upstream head.
+TEST(Destination, MalformedHostOrSlimeHeadersAreBadRequests) {
+  for (const char* host : {"[ :/2]:79", "a b", "x/y", "user@h", "h\x7f"}) {
+    auto r = resolve_destination(facts(host), {}, nullptr);
+    EXPECT_FALSE(r.dest) << host;
+    EXPECT_EQ(r.refusal.status, 400) << host;
+  }
+  RequestFacts f = facts("web");
+  f.has_source_ns = true;
+  f.source_ns = "au,mg";
+  auto r = resolve_destination(f, {}, nullptr);
+  EXPECT_FALSE(r.dest);
+  EXPECT_EQ(r.refusal.status, 400);
+  f.source_ns = "default";
+  EXPECT_TRUE(resolve_destination(f, {}, nullptr).dest);
+  EXPECT_TRUE(resolve_destination(facts("[::1]:8080"), {}, nullptr).dest);
+}
+
+}  // namespace
+}  // namespace slime::proxy

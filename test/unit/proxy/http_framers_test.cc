@@ -39,6 +39,16 @@ TEST(RequestFramer, RefusesFoldedValues) {
   EXPECT_EQ(ec, http::error::bad_value);
 }
 
+TEST(RequestFramer, RefusesTwoHostFields) {
+  // Found by fuzz_proxy_request: only the first Host was rewritten, so the second went upstream.
+  std::string in = "GET / HTTP/1.1\r\nHost: a\r\nhost: b:80\r\n\r\n";
+  std::vector<RequestFramer::Field> fields;
+  RequestFramer f(8192, 1024, fields);
+  error_code ec;
+  f.put_contiguous(boost::asio::buffer(in), ec);
+  EXPECT_EQ(ec, http::error::bad_value);
+}
+
 TEST(RequestFramer, LimitsApply) {
   std::vector<RequestFramer::Field> fields;
   RequestFramer big_body(8192, 10, fields);

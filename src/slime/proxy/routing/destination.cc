@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 
 namespace slime::proxy {
@@ -55,6 +56,24 @@ bool is_loop(std::string_view ip, uint16_t port, const DestinationRules& rules) 
   return is_self_ip(ip, rules) && std::ranges::find(rules.own_ports, port) != rules.own_ports.end();
 }
 
+// RFC 3986 authority characters (reg-name or IP literal, optional port). Anything else in Host (spaces,
+// '/', '@', controls, non-ASCII) cannot name a mesh destination and would be copied into the upstream head.
+bool valid_authority(std::string_view a) {
+  for (unsigned char c : a) {
+    if (std::isalnum(c)) continue;
+    if (std::string_view("-._~!$&'()*+,;=:[]%").find(static_cast<char>(c)) == std::string_view::npos) return false;
+  }
+  return true;
+}
+
+// A Kubernetes namespace is a DNS label.
+bool valid_namespace(std::string_view ns) {
+  if (ns.empty() || ns.size() > 63) return false;
+  for (unsigned char c : ns)
+    if (!(std::islower(c) || std::isdigit(c) || c == '-')) return false;
+  return true;
+}
+
 ResolveResult refuse(int status, std::string reason) { return {std::nullopt, Refusal{status, std::move(reason)}}; }
 
 // Port of the endpoint that serves Service port `port` (matched by port name, as kube-proxy does).
@@ -80,6 +99,11 @@ ResolveResult resolve_destination(const RequestFacts& req, const DestinationRule
                                   uint64_t pick) {
   if (req.method == "CONNECT") return refuse(405, "CONNECT is not supported: this proxy only forwards mesh HTTP calls");
   if (req.host.empty()) return refuse(400, "missing Host header");
+  if (!valid_authority(req.host)) return refuse(400, "invalid Host header: not a host[:port]");
+  if (req.has_orig_dest && !valid_authority(req.orig_dest))
+    return refuse(400, "invalid header Slime-Orig-Dest: not an address:port");
+  if (req.has_source_ns && !req.source_ns.empty() && !valid_namespace(req.source_ns))
+    return refuse(400, "invalid header Slime-Source-Ns: not a namespace name");
 
   Destination d;
   std::string_view host_header = req.host;
