@@ -46,16 +46,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   if (proxy::match_h2_preface(input) == proxy::PrefaceMatch::kHttp2) {
     auto first = proxy::parse_h2_first_request(input, 16 * 1024);
-    if (first.state == proxy::H2FirstRequest::State::kDone) {
-      proxy::RequestFacts f;
-      f.host = first.authority;
-      f.orig_dest = first.orig_dest;
-      f.has_orig_dest = first.has_orig_dest;
-      f.source_ns = first.source_ns;
-      f.has_source_ns = first.has_source_ns;
-      f.method = first.method;
-      route(f);
-    }
+    if (first.state == proxy::H2FirstRequest::State::kDone) route(proxy::request_facts(first, 80));
     return 0;
   }
   std::vector<proxy::RequestFramer::Field> fields;
@@ -63,18 +54,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   boost::beast::error_code ec;
   size_t head_len = p.put_contiguous(boost::asio::buffer(data, size), ec);
   if (ec || !p.is_header_done()) return 0;
-  proxy::RequestFacts f;
-  if (auto* h = p.find(http::field::host)) f.host = h->value;
-  auto* od = p.find("Slime-Orig-Dest");
-  auto* sn = p.find("Slime-Source-Ns");
-  f.has_orig_dest = od != nullptr;
-  f.has_source_ns = sn != nullptr;
-  if (od) f.orig_dest = od->value;
-  if (sn) f.source_ns = sn->value;
-  f.target = p.target();
-  f.method = p.method_string();
-  f.listen_port = 80;
-  auto dest = route(f);
+  auto dest = route(proxy::request_facts(p, 80));
   if (!dest || head_len > size) return 0;
   // What goes upstream is a valid head with the destination's Host and without the Slime-* headers.
   std::string head;

@@ -170,4 +170,20 @@ inline void build_request_head(std::string& out, const RequestFramer& f, const D
   out += "\r\n";
 }
 
+// What routing needs from an HTTP/1.1 request head (views into the framer's buffer).
+inline RequestFacts request_facts(const RequestFramer& p, uint16_t listen_port) {
+  RequestFacts f;
+  if (auto* h = p.find(http::field::host)) f.host = h->value;
+  auto* od = p.find("Slime-Orig-Dest");
+  auto* sn = p.find("Slime-Source-Ns");
+  f.has_orig_dest = od != nullptr;
+  f.has_source_ns = sn != nullptr;
+  if (od) f.orig_dest = od->value;
+  if (sn) f.source_ns = sn->value;
+  f.target = p.target();
+  f.method = p.method_string();
+  f.listen_port = listen_port;
+  return f;
+}
+
 }  // namespace slime::proxy

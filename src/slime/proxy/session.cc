@@ -16,8 +16,6 @@ namespace slime::proxy {
 namespace {
 
 constexpr size_t kChunk = 16 * 1024;
-constexpr std::string_view kOrigDest = "Slime-Orig-Dest";
-constexpr std::string_view kSourceNs = "Slime-Source-Ns";
 constexpr std::string_view kForwardedFor = "X-Forwarded-For";
 
 auto tok(error_code& ec) { return asio::redirect_error(use_awaitable, ec); }
@@ -175,14 +173,7 @@ awaitable<void> serve_h2(beast::tcp_stream& down, beast::flat_buffer& buf, uint1
     down.socket().shutdown(tcp::socket::shutdown_send, ignored);
   };
 
-  RequestFacts facts;
-  facts.host = first.authority;
-  facts.orig_dest = first.orig_dest;
-  facts.has_orig_dest = first.has_orig_dest;
-  facts.source_ns = first.source_ns;
-  facts.has_source_ns = first.has_source_ns;
-  facts.method = first.method;
-  facts.listen_port = listen_port;
+  RequestFacts facts = request_facts(first, listen_port);
   RoutingState::Cached routing;
   const auto& r = routing.refresh(ctx.routing);
   auto resolved = resolve_destination(facts, *r.rules, r.mesh.get(), ctx.pick.fetch_add(1, std::memory_order_relaxed));
@@ -443,17 +434,7 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
     // A refused request whose body was not read cannot be followed by another on this connection.
     const bool can_continue = client_keep_alive && !has_body;
 
-    RequestFacts facts;
-    if (auto* h = p.find(http::field::host)) facts.host = h->value;
-    auto* od = p.find(kOrigDest);
-    auto* sn = p.find(kSourceNs);
-    facts.has_orig_dest = od != nullptr;
-    facts.has_source_ns = sn != nullptr;
-    if (od) facts.orig_dest = od->value;
-    if (sn) facts.source_ns = sn->value;
-    facts.target = p.target();
-    facts.method = p.method_string();
-    facts.listen_port = listen_port;
+    RequestFacts facts = request_facts(p, listen_port);
     const auto& r = routing.refresh(ctx.routing);
     auto resolved =
         resolve_destination(facts, *r.rules, r.mesh.get(), ctx.pick.fetch_add(1, std::memory_order_relaxed));

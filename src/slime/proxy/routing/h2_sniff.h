@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "slime/proxy/routing/destination.h"
+
 namespace slime::proxy {
 
 inline constexpr std::string_view kH2Preface = "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
@@ -38,5 +40,18 @@ AckStrip strip_first_settings_ack(std::string& data);
 
 // The empty SETTINGS frame the proxy sends.
 inline constexpr std::string_view kEmptySettings{"\0\0\0\x04\0\0\0\0\0", 9};
+
+// What routing needs from the first h2c request (views into `first`).
+inline RequestFacts request_facts(const H2FirstRequest& first, uint16_t listen_port) {
+  RequestFacts f;
+  f.host = first.authority;
+  f.orig_dest = first.orig_dest;
+  f.has_orig_dest = first.has_orig_dest;
+  f.source_ns = first.source_ns;
+  f.has_source_ns = first.has_source_ns;
+  f.method = first.method;
+  f.listen_port = listen_port;
+  return f;
+}
 
 }  // namespace slime::proxy
