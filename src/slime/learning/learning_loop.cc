@@ -27,28 +27,39 @@ void LearningLoop::rebuild_index_if_needed(const core::Snapshot& snapshot,
   index_built_ = now;
 }
 
-std::vector<core::ObjectKey> LearningLoop::fold(const std::vector<lazyload::AccessEvent>& events) {
-  std::vector<Write> writes;
-  auto now = events.empty() ? std::chrono::system_clock::now() : events.front().at;
-  cluster_.store().read([&](const core::Snapshot& snapshot) {
-    rebuild_index_if_needed(snapshot, events);
-    auto result = lazyload::ingest(snapshot, *config_, *index_, events, now);
-    stats_.recorded.fetch_add(result.stats.recorded, std::memory_order_relaxed);
-    for (auto& s : result.statuses)
-      if (const auto* target = snapshot.get(s.key)) writes.push_back({*target, std::move(s.status)});
-  });
-  std::vector<core::ObjectKey> failed;
-  for (auto& w : writes) {
-    if (auto r = cluster_.apply_status(w.target, w.status); !r) {
-      failed.push_back(w.target.key());
-      spdlog::debug("learning: status write failed fence={} error={}", w.target.ref(), r.error().str());
-      continue;
+LearningLoop::Settled LearningLoop::write_settled(const Plan& plan, std::string_view what) {
+  // Conditional writes: one that lost a race (a fence reconcile wrote first) is planned again on the
+  // fresher copy — the store has it once the competing write is applied or its watch event arrives. A few
+  // quick attempts; planning again is harmless because what is already written plans nothing.
+  constexpr int kAttempts = 8;
+  Settled out;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    std::vector<Write> writes;
+    cluster_.store().read([&](const core::Snapshot& snapshot) {
+      for (auto& s : plan(snapshot))
+        if (const auto* target = snapshot.get(s.key)) writes.push_back({*target, std::move(s.status)});
+    });
+    out.failed.clear();
+    for (auto& w : writes) {
+      if (auto r = cluster_.apply_status(w.target, w.status); !r) {
+        spdlog::debug("learning: status write failed fence={} error={}", w.target.ref(), r.error().str());
+        out.failed.push_back(w.target.key());
+        out.last_error = r.error();
+        continue;
+      }
+      ++out.written;
+      stats_.status_writes.fetch_add(1, std::memory_order_relaxed);
+      spdlog::info("learning: {} fence={} dependencies={}", what, w.target.ref(),
+                   w.status.contains("metricStatus") ? w.status["metricStatus"].size() : 0);
     }
-    stats_.status_writes.fetch_add(1, std::memory_order_relaxed);
-    spdlog::info("learning: fence={} learned dependencies={}", w.target.ref(),
-                 w.status.contains("metricStatus") ? w.status["metricStatus"].size() : 0);
+    if (out.failed.empty()) return out;
+    stats_.conflicts.fetch_add(out.failed.size(), std::memory_order_relaxed);
+    if (attempt + 1 < kAttempts) std::this_thread::sleep_for(std::chrono::milliseconds(2) * (1 << attempt));
   }
-  return failed;
+  stats_.write_errors.fetch_add(out.failed.size(), std::memory_order_relaxed);
+  for (const auto& k : out.failed)
+    spdlog::warn("learning: giving up on a status write after {} attempts fence={}/{}", kAttempts, k.ns, k.name);
+  return out;
 }
 
 void LearningLoop::on_batch(metric::AccessLogBatch&& batch) {
@@ -62,44 +73,22 @@ void LearningLoop::on_batch(metric::AccessLogBatch&& batch) {
   stats_.events.fetch_add(events.size(), std::memory_order_relaxed);
 
   std::lock_guard lock(mu_);
-  // A write that lost a race is folded again on the fresher copy (the store has it once the competing
-  // write is applied or its watch event arrives): a few quick attempts, then the failure is reported.
-  constexpr int kAttempts = 8;
-  std::vector<core::ObjectKey> failed;
-  for (int attempt = 0; attempt < kAttempts; ++attempt) {
-    failed = fold(events);
-    if (failed.empty()) return;
-    stats_.conflicts.fetch_add(failed.size(), std::memory_order_relaxed);
-    std::this_thread::sleep_for(std::chrono::milliseconds(2) * (1 << attempt));
-  }
-  stats_.write_errors.fetch_add(failed.size(), std::memory_order_relaxed);
-  for (const auto& k : failed)
-    spdlog::warn("learning: giving up on a status write after {} attempts fence={}/{}", kAttempts, k.ns, k.name);
+  write_settled(
+      [&](const core::Snapshot& snapshot) {
+        rebuild_index_if_needed(snapshot, events);
+        auto result = lazyload::ingest(snapshot, *config_, *index_, events, now);
+        stats_.recorded.fetch_add(result.stats.recorded, std::memory_order_relaxed);
+        return std::move(result.statuses);
+      },
+      "learned");
 }
 
 core::Result<size_t> LearningLoop::reset(const std::string& ns, const std::string& name) {
   std::lock_guard lock(mu_);
-  // Conditional writes like a batch: a reset racing with a fence reconcile is simply read again.
-  for (int attempt = 0;; ++attempt) {
-    std::vector<Write> writes;
-    cluster_.store().read([&](const core::Snapshot& snapshot) {
-      for (auto& s : lazyload::reset_learned(snapshot, ns, name))
-        if (const auto* target = snapshot.get(s.key)) writes.push_back({*target, std::move(s.status)});
-    });
-    size_t reset = 0;
-    core::Error last;
-    for (auto& w : writes) {
-      if (auto r = cluster_.apply_status(w.target, w.status); !r) {
-        last = r.error();
-        continue;
-      }
-      ++reset;
-      spdlog::info("learning: reset fence={}", w.target.ref());
-    }
-    if (reset == writes.size()) return reset;
-    if (attempt == 7) return std::unexpected(last);
-    std::this_thread::sleep_for(std::chrono::milliseconds(2) * (1 << attempt));
-  }
+  auto settled = write_settled(
+      [&](const core::Snapshot& snapshot) { return lazyload::reset_learned(snapshot, ns, name); }, "reset");
+  if (!settled.failed.empty()) return std::unexpected(settled.last_error);
+  return settled.written;
 }
 
 }  // namespace slime::learning

@@ -10,6 +10,8 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
+#include <string_view>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -17,6 +19,7 @@
 
 #include "slime/core/gvk.h"
 #include "slime/core/json.h"
+#include "slime/core/module.h"
 #include "slime/metric/accesslog/accesslog_event.h"
 #include "slime/modules/lazyload/config.h"
 #include "slime/modules/lazyload/ingest.h"
@@ -49,8 +52,15 @@ class LearningLoop {
     core::Object target;
     core::Json status;
   };
-  // Folds `events` into the current statuses and writes them; returns the fences whose write failed.
-  std::vector<core::ObjectKey> fold(const std::vector<lazyload::AccessEvent>& events);
+  // Plans status updates from a snapshot (ingestion, or a reset).
+  using Plan = std::function<std::vector<core::StatusUpdate>(const core::Snapshot&)>;
+  struct Settled {
+    size_t written = 0;
+    std::vector<core::ObjectKey> failed;  // still failing after the last attempt
+    core::Error last_error;
+  };
+  // Plans and writes; a write that fails is planned again on a fresher copy, a few times.
+  Settled write_settled(const Plan& plan, std::string_view what);
   void rebuild_index_if_needed(const core::Snapshot& snapshot, const std::vector<lazyload::AccessEvent>& events);
 
   store::Cluster& cluster_;
