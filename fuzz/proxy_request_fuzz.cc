@@ -1,15 +1,20 @@
-// The proxy's request parsing path on arbitrary bytes: h2c preface and first-HEADERS decoding, the
-// HTTP/1.1 request framer with the proxy's limits, destination resolution (with and without a mesh), and
-// the rewritten head, which must parse again.
+// The proxy's request parsing path on arbitrary bytes: after an h2c preface, an nghttp2 server session
+// (as the relay configures it) feeding every request's header block to H2RequestHead; otherwise the
+// HTTP/1.1 request framer with the proxy's limits. Then destination resolution (with and without a mesh)
+// and what goes upstream: the rewritten HTTP/1.1 head must parse again, the h2 header list must carry the
+// destination's :authority and no Slime-* header.
 #include <boost/beast/http.hpp>
+#include <nghttp2/nghttp2.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string_view>
 
 #include "slime/core/object.h"
 #include "slime/proxy/http_framers.h"
 #include "slime/proxy/routing/destination.h"
+#include "slime/proxy/routing/h2_request.h"
 #include "slime/proxy/routing/h2_sniff.h"
 #include "slime/store/memory_store.h"
 
@@ -40,13 +45,70 @@ std::optional<proxy::Destination> route(const proxy::RequestFacts& f) {
   return open.dest;
 }
 
+// The upstream header list of a routed h2 request keeps the pseudo-headers first, names the destination
+// and drops the Slime-* headers.
+void check_h2(const proxy::H2RequestHead& head) {
+  if (head.too_large()) return;
+  auto dest = route(head.facts(80));
+  if (!dest) return;
+  auto out = head.upstream_headers(*dest);
+  if (out.size() < 4 || out[2].first != ":authority" || out[2].second != dest->host_header) __builtin_trap();
+  for (size_t i = 4; i < out.size(); ++i) {
+    const auto& n = out[i].first;
+    if (n.starts_with(':') || n == "host" || n == "slime-orig-dest" || n == "slime-source-ns") __builtin_trap();
+  }
+}
+
+struct H2Fuzz {
+  std::map<int32_t, proxy::H2RequestHead> heads;
+};
+
+int on_begin_headers(nghttp2_session*, const nghttp2_frame* f, void* u) {
+  if (f->hd.type == NGHTTP2_HEADERS && f->headers.cat == NGHTTP2_HCAT_REQUEST)
+    static_cast<H2Fuzz*>(u)->heads.insert_or_assign(f->hd.stream_id, proxy::H2RequestHead(16 * 1024));
+  return 0;
+}
+
+int on_header(nghttp2_session*, const nghttp2_frame* f, const uint8_t* n, size_t nl, const uint8_t* v, size_t vl,
+              uint8_t, void* u) {
+  if (f->hd.type != NGHTTP2_HEADERS || f->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+  auto& heads = static_cast<H2Fuzz*>(u)->heads;
+  if (auto it = heads.find(f->hd.stream_id); it != heads.end())
+    it->second.add({reinterpret_cast<const char*>(n), nl}, {reinterpret_cast<const char*>(v), vl});
+  return 0;
+}
+
+int on_frame_recv(nghttp2_session*, const nghttp2_frame* f, void* u) {
+  if (f->hd.type != NGHTTP2_HEADERS || f->headers.cat != NGHTTP2_HCAT_REQUEST) return 0;
+  auto& heads = static_cast<H2Fuzz*>(u)->heads;
+  if (auto it = heads.find(f->hd.stream_id); it != heads.end()) check_h2(it->second);
+  return 0;
+}
+
+void fuzz_h2(const uint8_t* data, size_t size) {
+  nghttp2_session_callbacks* cbs = nullptr;
+  nghttp2_session_callbacks_new(&cbs);
+  nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, &on_begin_headers);
+  nghttp2_session_callbacks_set_on_header_callback(cbs, &on_header);
+  nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, &on_frame_recv);
+  nghttp2_option* opt = nullptr;
+  nghttp2_option_new(&opt);
+  nghttp2_option_set_no_auto_window_update(opt, 1);
+  H2Fuzz state;
+  nghttp2_session* session = nullptr;
+  nghttp2_session_server_new2(&session, cbs, &state, opt);
+  nghttp2_session_mem_recv(session, data, size);
+  nghttp2_session_del(session);
+  nghttp2_option_del(opt);
+  nghttp2_session_callbacks_del(cbs);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view input(reinterpret_cast<const char*>(data), size);
   if (proxy::match_h2_preface(input) == proxy::PrefaceMatch::kHttp2) {
-    auto first = proxy::parse_h2_first_request(input, 16 * 1024);
-    if (first.state == proxy::H2FirstRequest::State::kDone) route(proxy::request_facts(first, 80));
+    fuzz_h2(data, size);
     return 0;
   }
   std::vector<proxy::RequestFramer::Field> fields;

@@ -20,7 +20,7 @@ struct CallRecord {
   uint16_t listen_port = 0;
   std::string authority;  // Host as forwarded (short names expanded)
   std::string path;
-  unsigned status = 0;    // 0 for an h2c connection (routed once, streams not inspected)
+  unsigned status = 0;    // the response status (an h2 stream's :status)
   bool h2 = false;
 };
 

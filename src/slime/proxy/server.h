@@ -1,7 +1,7 @@
 #pragma once
 // The global-sidecar proxy (spec §6.6): HTTP/1.1 with keep-alive, pooled upstream connections and bodies
-// streamed both ways; h2c (gRPC) connections routed by their first request and then relayed as a byte
-// stream; an optional probe listener answering 200 to everything. Each I/O thread runs its own io_context;
+// streamed both ways; h2c (gRPC) relayed stream by stream, each stream routed on its own; an optional
+// probe listener answering 200 to everything. Each I/O thread runs its own io_context;
 // accepted connections are dealt round robin to them and stay there.
 #include <atomic>
 #include <cstdint>

@@ -6,10 +6,11 @@
 #include <limits>
 #include <optional>
 
-#include "slime/proxy/routing/destination.h"
-#include "slime/proxy/routing/h2_reply.h"
-#include "slime/proxy/routing/h2_sniff.h"
+#include "slime/proxy/dial.h"
+#include "slime/proxy/h2_relay.h"
 #include "slime/proxy/http_framers.h"
+#include "slime/proxy/routing/destination.h"
+#include "slime/proxy/routing/h2_sniff.h"
 #include "slime/proxy/server.h"
 
 namespace slime::proxy {
@@ -56,41 +57,6 @@ awaitable<bool> send_error(beast::tcp_stream& down, unsigned status, const std::
   co_return !ec;
 }
 
-std::string source_of(const tcp::endpoint& peer, std::string_view xff, bool trust) {
-  if (trust && !xff.empty()) {
-    auto first = xff.substr(0, xff.find(','));
-    while (!first.empty() && first.front() == ' ') first.remove_prefix(1);
-    while (!first.empty() && first.back() == ' ') first.remove_suffix(1);
-    if (!first.empty()) return std::string(first);
-  }
-  auto addr = peer.address();
-  if (addr.is_v6() && addr.to_v6().is_v4_mapped()) return addr.to_v6().to_v4().to_string();
-  return addr.to_string();
-}
-
-// Dials a destination: an IP directly, a name through DNS (only reachable without a mesh index).
-awaitable<error_code> connect(beast::tcp_stream& up, const Destination& d, std::chrono::milliseconds timeout) {
-  error_code ec;
-  set_deadline(up, timeout);
-  auto addr = asio::ip::make_address(d.dial_host, ec);
-  if (!ec) {
-    co_await up.async_connect(tcp::endpoint(addr, d.dial_port), tok(ec));
-  } else {
-    ec = {};
-    tcp::resolver resolver(up.get_executor());
-    auto results = co_await resolver.async_resolve(d.dial_host, std::to_string(d.dial_port), tok(ec));
-    if (!ec) co_await up.async_connect(results, tok(ec));
-  }
-  if (!ec) up.socket().set_option(tcp::no_delay(true), ec);
-  co_return ec;
-}
-
-std::pair<unsigned, std::string> upstream_failure(const Destination& d, const error_code& ec, std::string_view stage) {
-  std::string what = "upstream " + d.dial_host + ":" + std::to_string(d.dial_port) + " (" + d.host_header + ") " +
-                     std::string(stage) + ": " + (is_timeout(ec) ? std::string("timed out") : ec.message());
-  return {is_timeout(ec) ? 504u : 502u, std::move(what)};
-}
-
 // Copies one direction of a relayed connection until EOF (then half-closes the other side) or an error
 // (then closes both, which also ends the opposite direction).
 awaitable<void> pump(beast::tcp_stream& from, beast::tcp_stream& to, std::chrono::milliseconds idle) {
@@ -135,90 +101,6 @@ awaitable<void> tunnel(beast::tcp_stream& down, beast::tcp_stream& up, std::chro
     error_code ignored;
     co_await done.async_wait(tok(ignored));
   }
-}
-
-// --- h2c -------------------------------------------------------------------------------------------------
-
-awaitable<void> serve_h2(beast::tcp_stream& down, beast::flat_buffer& buf, uint16_t listen_port,
-                         const tcp::endpoint& peer, SessionContext& ctx) {
-  ctx.stats.h2_connections.fetch_add(1, std::memory_order_relaxed);
-  const auto& opts = ctx.opts;
-  {
-    // Our own SETTINGS first: gRPC clients send no request before they have the server's.
-    error_code ec;
-    co_await asio::async_write(down, asio::buffer(kEmptySettings.data(), kEmptySettings.size()), tok(ec));
-    if (ec) co_return;
-  }
-  H2FirstRequest first;
-  while (true) {
-    first = parse_h2_first_request(view(buf), opts.max_header_bytes);
-    if (first.state == H2FirstRequest::State::kDone) break;
-    if (first.state == H2FirstRequest::State::kError || buf.size() > opts.max_header_bytes + 64 * 1024) {
-      ctx.stats.bad_requests.fetch_add(1, std::memory_order_relaxed);
-      spdlog::debug("proxy: bad h2c opening peer={} error={}", peer.address().to_string(), first.error);
-      co_return;
-    }
-    error_code ec;
-    size_t n = co_await down.async_read_some(buf.prepare(kChunk), tok(ec));
-    if (ec) co_return;
-    buf.commit(n);
-  }
-  bool grpc = first.content_type.starts_with("application/grpc");
-  auto refuse = [&](unsigned status, const std::string& why) -> awaitable<void> {
-    auto frames = h2_refusal(first.stream_id, status, why, grpc);
-    error_code ec;
-    down.expires_after(std::chrono::seconds(10));
-    co_await asio::async_write(down, asio::buffer(frames), tok(ec));
-    error_code ignored;
-    down.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  };
-
-  RequestFacts facts = request_facts(first, listen_port);
-  RoutingState::Cached routing;
-  const auto& r = routing.refresh(ctx.routing);
-  auto resolved = resolve_destination(facts, *r.rules, r.mesh.get(), ctx.pick.fetch_add(1, std::memory_order_relaxed));
-  if (!resolved.dest) {
-    ctx.stats.refused.fetch_add(1, std::memory_order_relaxed);
-    spdlog::info("proxy: refused h2c peer={} authority={} status={} reason={}", peer.address().to_string(),
-                 first.authority, resolved.refusal.status, resolved.refusal.reason);
-    co_await refuse(static_cast<unsigned>(resolved.refusal.status), resolved.refusal.reason);
-    co_return;
-  }
-  const auto& dest = *resolved.dest;
-  beast::tcp_stream up(down.get_executor());
-  if (auto ec = co_await connect(up, dest, opts.connect_timeout)) {
-    ctx.stats.upstream_errors.fetch_add(1, std::memory_order_relaxed);
-    auto [status, why] = upstream_failure(dest, ec, "connect");
-    spdlog::info("proxy: h2c {}", why);
-    co_await refuse(status, why);
-    co_return;
-  }
-  if (opts.on_call) {
-    CallRecord rec{source_of(peer, {}, false), peer.port(), listen_port, dest.host_header, first.path, 0, true};
-    opts.on_call(rec);
-  }
-  // The opening bytes go out unchanged (the HPACK state of both ends must match), so the two Slime-* headers
-  // reach the destination too; they are harmless there. Only the client's ACK of our SETTINGS is taken out
-  // (it answers promptly; wait for it briefly). Everything after is relayed as is.
-  std::string opening(view(buf));
-  buf.consume(buf.size());
-  error_code ec;
-  set_deadline(down, std::chrono::seconds(2));
-  while (true) {
-    auto r = strip_first_settings_ack(opening);
-    if (r != AckStrip::kNeedMore) break;
-    if (opening.size() > opts.max_header_bytes + 128 * 1024) break;
-    size_t n = co_await down.async_read_some(buf.prepare(kChunk), tok(ec));
-    if (ec) break;  // no ACK in time: relay what there is
-    buf.commit(n);
-    opening.append(view(buf));
-    buf.consume(buf.size());
-  }
-  if (ec && ec != beast::error::timeout) co_return;
-  set_deadline(up, opts.tunnel_idle_timeout);
-  co_await asio::async_write(up, asio::buffer(opening), tok(ec));
-  if (ec) co_return;
-  co_await tunnel(down, up, opts.tunnel_idle_timeout);
 }
 
 // --- HTTP/1.1 --------------------------------------------------------------------------------------------
@@ -389,7 +271,7 @@ awaitable<error_code> open_upstream(HeldUpstream& up, bool& reused, const std::s
     }
   }
   up.stream.emplace(exec);
-  co_return co_await connect(*up.stream, dest, ctx.opts.connect_timeout);
+  co_return co_await dial(*up.stream, dest, ctx.opts.connect_timeout);
 }
 
 awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, uint16_t listen_port,
@@ -455,7 +337,7 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
     if (opts.on_call) {
       path = std::string(p.target());
       auto* xff = p.find(kForwardedFor);
-      source_ip = source_of(peer, xff ? xff->value : std::string_view(), opts.trust_forwarded_for);
+      source_ip = caller_address(peer, xff ? xff->value : std::string_view(), opts.trust_forwarded_for);
     }
     const auto* expect = p.find(http::field::expect);
     const bool expect_continue = expect && iequals_ascii(expect->value, "100-continue");
@@ -571,8 +453,12 @@ awaitable<void> serve_proxy_connection(tcp::socket socket, uint16_t listen_port,
       if (ec) co_return;
       buf.commit(n);
     }
-    if (match_h2_preface(view(buf)) == PrefaceMatch::kHttp2) co_await serve_h2(down, buf, listen_port, peer, ctx);
-    else co_await serve_http1(down, buf, listen_port, peer, ctx);
+    if (match_h2_preface(view(buf)) == PrefaceMatch::kHttp2) {
+      down.expires_never();
+      co_await relay_h2(down.release_socket(), std::string(view(buf)), listen_port, ctx);
+    } else {
+      co_await serve_http1(down, buf, listen_port, peer, ctx);
+    }
   } catch (const std::exception& e) {
     // Nothing above throws by design (errors are codes); this keeps one connection's surprise local.
     spdlog::warn("proxy: connection error peer={} error={}", peer.address().to_string(), e.what());

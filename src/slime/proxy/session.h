@@ -1,6 +1,6 @@
 #pragma once
 // One downstream connection: sniff HTTP/1.1 vs h2c, then either serve HTTP/1.1 requests in a keep-alive
-// loop or route the h2c connection once and relay it. A session lives on one single-threaded io_context
+// loop or hand the connection to the h2c relay (h2_relay.h), which routes every stream on its own. A session lives on one single-threaded io_context
 // (one per I/O thread), so its handlers never run concurrently and need no strand.
 #include <atomic>
 #include <cstdint>

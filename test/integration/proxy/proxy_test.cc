@@ -1,127 +1,17 @@
 // The global-sidecar proxy end to end on loopback: backends registered as mesh Services/Endpoints, a
-// client calling through the proxy, refusals, limits, upstream failures, h2c/gRPC, and the access-log
-// report of each call.
+// client calling through the proxy, refusals, limits, upstream failures, and the access-log report of
+// each call. h2c/gRPC is in proxy_h2_test.cc.
 #include <gtest/gtest.h>
-#include <grpcpp/grpcpp.h>
 
 #include <mutex>
 #include <thread>
 
-#include "echo.grpc.pb.h"
-#include "slime/core/yaml.h"
+#include "proxy_fixture.h"
 #include "slime/metric/accesslog/accesslog_reporter.h"
 #include "slime/metric/accesslog/accesslog_server.h"
-#include "slime/proxy/server.h"
-#include "slime/store/memory_store.h"
-#include "test_backends.h"
 
 namespace slime::proxy {
 namespace {
-
-using slime::testing::get;
-using slime::testing::GrpcEchoBackend;
-using slime::testing::HttpBackend;
-using slime::testing::HttpClient;
-
-// Services "web" (headless, endpoint = the HTTP backend), "grpc-echo" (headless, the gRPC backend) and
-// "down" (an endpoint where nothing listens), all in namespace "default".
-std::shared_ptr<const MeshIndex> mesh_for(uint16_t web_port, uint16_t grpc_port, uint16_t dead_port) {
-  std::string yaml = R"(
-apiVersion: v1
-kind: Service
-metadata: {name: web, namespace: default}
-spec: {clusterIP: None, ports: [{name: http, port: 80}]}
----
-apiVersion: v1
-kind: Endpoints
-metadata: {name: web, namespace: default}
-subsets: [{addresses: [{ip: 127.0.0.3}], ports: [{name: http, port: WEB}]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: grpc-echo, namespace: default}
-spec: {clusterIP: None, ports: [{name: grpc, port: 50051}]}
----
-apiVersion: v1
-kind: Endpoints
-metadata: {name: grpc-echo, namespace: default}
-subsets: [{addresses: [{ip: 127.0.0.4}], ports: [{name: grpc, port: GRPC}]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: down, namespace: default}
-spec: {clusterIP: None, ports: [{name: http, port: 80}]}
----
-apiVersion: v1
-kind: Endpoints
-metadata: {name: down, namespace: default}
-subsets: [{addresses: [{ip: 127.0.0.5}], ports: [{name: http, port: DEAD}]}]
-)";
-  auto replace = [&](const std::string& what, uint16_t port) {
-    yaml.replace(yaml.find(what), what.size(), std::to_string(port));
-  };
-  replace("WEB", web_port);
-  replace("GRPC", grpc_port);
-  replace("DEAD", dead_port);
-  store::MemoryStore mem;
-  auto parsed = core::parse_yaml_documents(yaml);
-  EXPECT_TRUE(parsed.errors.empty());
-  for (auto& d : parsed.documents) mem.put(core::Object(d.json));
-  return std::make_shared<const MeshIndex>(MeshIndex::build(mem));
-}
-
-uint16_t unused_port() {
-  // Bind and release: nothing listens there afterwards.
-  HttpBackend b("tmp", "127.0.0.5");
-  return b.port();
-}
-
-class ProxyTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    dead_port_ = unused_port();
-    web_ = std::make_unique<HttpBackend>("web");
-    grpc_ = std::make_unique<GrpcEchoBackend>();
-    ProxyOptions opts;
-    opts.listen = {"127.0.0.1:0"};
-    opts.probe_addr = "127.0.0.1:0";
-    opts.max_header_bytes = 8 * 1024;
-    opts.max_body_bytes = 16 * 1024 * 1024;
-    opts.header_timeout = std::chrono::milliseconds(500);
-    opts.response_timeout = std::chrono::milliseconds(800);
-    opts.connect_timeout = std::chrono::milliseconds(1000);
-    opts.threads = 2;
-    opts.on_call = [this](const CallRecord& c) {
-      std::lock_guard lock(calls_mu_);
-      calls_.push_back(c);
-    };
-    customize(opts);
-    proxy_ = std::make_unique<ProxyServer>(opts);
-    proxy_->set_mesh(mesh_for(web_->port(), grpc_->port(), dead_port_));
-    auto started = proxy_->start();
-    ASSERT_TRUE(started) << started.error().str();
-    port_ = proxy_->ports().at(0);
-  }
-  void TearDown() override {
-    proxy_.reset();
-    grpc_.reset();
-    web_.reset();
-  }
-  virtual void customize(ProxyOptions&) {}
-
-  std::vector<CallRecord> calls() {
-    std::lock_guard lock(calls_mu_);
-    return calls_;
-  }
-
-  uint16_t dead_port_ = 0;
-  std::unique_ptr<HttpBackend> web_;
-  std::unique_ptr<GrpcEchoBackend> grpc_;
-  std::unique_ptr<ProxyServer> proxy_;
-  uint16_t port_ = 0;
-  std::mutex calls_mu_;
-  std::vector<CallRecord> calls_;
-};
 
 TEST_F(ProxyTest, ForwardsToAMeshServiceAndReusesUpstreamConnections) {
   HttpClient c(port_, "127.0.0.2");
@@ -272,63 +162,6 @@ TEST_F(ProxyTest, ProbeAnswers200OnEveryPath) {
   EXPECT_EQ(r.body, "");
   r = c.request(get("anything", "/healthz/live"));
   EXPECT_EQ(r.status, 200);
-}
-
-std::unique_ptr<slime::test::Echo::Stub> echo_stub(uint16_t proxy_port, const std::string& authority) {
-  grpc::ChannelArguments args;
-  args.SetString(GRPC_ARG_DEFAULT_AUTHORITY, authority);
-  auto channel = grpc::CreateCustomChannel("127.0.0.1:" + std::to_string(proxy_port),
-                                           grpc::InsecureChannelCredentials(), args);
-  return slime::test::Echo::NewStub(channel);
-}
-
-TEST_F(ProxyTest, GrpcUnaryAndStreamingCallsGoThroughH2c) {
-  auto stub = echo_stub(port_, "grpc-echo.default:50051");
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  slime::test::Msg in, out;
-  in.set_text("hi");
-  auto status = stub->Say(&ctx, in, &out);
-  ASSERT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(out.text(), "echo: hi");
-
-  grpc::ClientContext sctx;
-  sctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  auto stream = stub->Chat(&sctx);
-  for (int i = 0; i < 10; ++i) {
-    slime::test::Msg m;
-    m.set_text("m" + std::to_string(i));
-    ASSERT_TRUE(stream->Write(m));
-    slime::test::Msg reply;
-    ASSERT_TRUE(stream->Read(&reply));
-    EXPECT_EQ(reply.text(), "echo: m" + std::to_string(i));
-  }
-  stream->WritesDone();
-  EXPECT_TRUE(stream->Finish().ok());
-  EXPECT_GE(proxy_->stats().h2_connections.load(), 1u);
-  auto cs = calls();
-  ASSERT_FALSE(cs.empty());
-  EXPECT_TRUE(cs[0].h2);
-  EXPECT_EQ(cs[0].authority, "grpc-echo.default:50051");
-}
-
-TEST_F(ProxyTest, GrpcToANonMeshAuthorityIsPermissionDenied) {
-  auto stub = echo_stub(port_, "elsewhere.example:50051");
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  slime::test::Msg in, out;
-  auto status = stub->Say(&ctx, in, &out);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED) << status.error_message();
-  EXPECT_NE(status.error_message().find("not a mesh service"), std::string::npos);
-}
-
-TEST_F(ProxyTest, GrpcToAServiceWithoutListenerIsUnavailable) {
-  auto stub = echo_stub(port_, "down.default:80");
-  grpc::ClientContext ctx;
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  slime::test::Msg in, out;
-  auto status = stub->Say(&ctx, in, &out);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE) << status.error_message();
 }
 
 TEST(AccessLogReport, ForwardedCallsArriveAtTheAccessLogService) {

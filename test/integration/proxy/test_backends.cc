@@ -1,5 +1,7 @@
 #include "test_backends.h"
 
+#include <curl/curl.h>
+
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -219,14 +221,19 @@ void HttpBackend::serve(int fd) {
 namespace {
 
 class EchoService final : public slime::test::Echo::Service {
+ public:
+  explicit EchoService(std::string prefix) : prefix_(std::move(prefix)) {}
+
+ private:
+  std::string prefix_;
   grpc::Status Say(grpc::ServerContext*, const slime::test::Msg* in, slime::test::Msg* out) override {
-    out->set_text("echo: " + in->text());
+    out->set_text(prefix_ + in->text());
     return grpc::Status::OK;
   }
   grpc::Status Chat(grpc::ServerContext*, grpc::ServerReaderWriter<slime::test::Msg, slime::test::Msg>* stream) override {
     slime::test::Msg m;
     while (stream->Read(&m)) {
-      m.set_text("echo: " + m.text());
+      m.set_text(prefix_ + m.text());
       stream->Write(m);
     }
     return grpc::Status::OK;
@@ -236,11 +243,13 @@ class EchoService final : public slime::test::Echo::Service {
 }  // namespace
 
 struct GrpcEchoBackend::Impl {
+  explicit Impl(std::string prefix) : service(std::move(prefix)) {}
   EchoService service;
   std::unique_ptr<grpc::Server> server;
 };
 
-GrpcEchoBackend::GrpcEchoBackend(std::string ip) : impl_(std::make_unique<Impl>()) {
+GrpcEchoBackend::GrpcEchoBackend(std::string ip, std::string prefix)
+    : impl_(std::make_unique<Impl>(std::move(prefix))) {
   grpc::ServerBuilder b;
   int port = 0;
   b.AddListeningPort(ip + ":0", grpc::InsecureServerCredentials(), &port);
@@ -314,6 +323,61 @@ bool HttpClient::closed_by_peer(int timeout_ms) {
     if (n <= 0) return true;
   }
   return false;
+}
+
+namespace {
+
+size_t collect_body(char* data, size_t size, size_t n, void* out) {
+  static_cast<std::string*>(out)->append(data, size * n);
+  return size * n;
+}
+
+size_t collect_header(char* data, size_t size, size_t n, void* out) {
+  std::string_view line(data, size * n);
+  auto colon = line.find(':');
+  if (colon != std::string_view::npos) {
+    std::string name(line.substr(0, colon));
+    for (auto& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    auto value = line.substr(colon + 1);
+    while (!value.empty() && (value.front() == ' ')) value.remove_prefix(1);
+    while (!value.empty() && (value.back() == '\r' || value.back() == '\n')) value.remove_suffix(1);
+    (*static_cast<std::map<std::string, std::string>*>(out))[name] = std::string(value);
+  }
+  return size * n;
+}
+
+}  // namespace
+
+HttpResult h2c_request(uint16_t port, const std::string& method, const std::string& authority,
+                       const std::string& path, const std::vector<std::string>& headers, const std::string& body) {
+  HttpResult r;
+  CURL* curl = curl_easy_init();
+  if (!curl) return r;
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + path;
+  curl_slist* list = curl_slist_append(nullptr, ("Host: " + authority).c_str());
+  for (const auto& h : headers) list = curl_slist_append(list, h.c_str());
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, 10000L);
+  if (std::getenv("SLIME_TEST_CURL_VERBOSE")) curl_easy_setopt(curl, CURLOPT_VERBOSE, 1L);
+  if (!body.empty()) {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  }
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &collect_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &r.body);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, &collect_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &r.headers);
+  if (curl_easy_perform(curl) == CURLE_OK) {
+    long code = 0;
+    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &code);
+    r.status = static_cast<int>(code);
+  }
+  curl_slist_free_all(list);
+  curl_easy_cleanup(curl);
+  return r;
 }
 
 std::string get(const std::string& host, const std::string& path, const std::vector<std::string>& extra) {

@@ -35,9 +35,10 @@ class HttpBackend {
   std::mutex mu_;
 };
 
+// Answers Say and every Chat message with `prefix` + the text.
 class GrpcEchoBackend {
  public:
-  explicit GrpcEchoBackend(std::string ip = "127.0.0.4");
+  explicit GrpcEchoBackend(std::string ip = "127.0.0.4", std::string prefix = "echo: ");
   ~GrpcEchoBackend();
   uint16_t port() const { return port_; }
 
@@ -74,6 +75,11 @@ class HttpClient {
   int fd_ = -1;
   std::string buf_;
 };
+
+// One request over h2c with prior knowledge (libcurl), for the non-gRPC h2 cases.
+HttpResult h2c_request(uint16_t port, const std::string& method, const std::string& authority,
+                       const std::string& path, const std::vector<std::string>& headers = {},
+                       const std::string& body = {});
 
 std::string get(const std::string& host, const std::string& path = "/hello",
                 const std::vector<std::string>& extra_headers = {});
