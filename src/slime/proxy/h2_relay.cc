@@ -56,6 +56,7 @@ struct Pipe {
 };
 
 struct Conn;
+class Relay;
 
 // One request: its downstream stream, and the upstream stream it was forwarded on (if any).
 struct Stream {
@@ -86,6 +87,7 @@ struct Conn {
   }
   tcp::socket sock;
   bool downstream;
+  Relay* relay = nullptr;              // the session's callbacks reach the relay through this
   nghttp2_session* session = nullptr;  // null until connected (upstream)
   bool dead = false;
   bool writing = false;
@@ -95,6 +97,7 @@ struct Conn {
   std::string key;
   Destination dest;
   bool draining = false;  // GOAWAY received: no new streams
+  Clock::time_point idle_since = Clock::now();  // when its last stream ended
   beast::tcp_stream* dialing = nullptr;  // while connecting: closed to abandon the attempt
   std::vector<Stream*> waiting;
   std::unordered_set<Stream*> streams;
@@ -116,7 +119,8 @@ class Relay : public std::enable_shared_from_this<Relay> {
         listen_port_(listen_port),
         down_(std::make_shared<Conn>(std::move(socket), true)),
         done_(down_->sock.get_executor(), asio::steady_timer::time_point::max()),
-        idle_(down_->sock.get_executor()) {
+        idle_(down_->sock.get_executor()),
+        sweep_(down_->sock.get_executor()) {
     error_code ec;
     peer_ = down_->sock.remote_endpoint(ec);
   }
@@ -126,11 +130,7 @@ class Relay : public std::enable_shared_from_this<Relay> {
  private:
   // --- nghttp2 callbacks (user_data is the Conn; the Relay is reached through `self`) ---
   struct Callbacks;
-  static Relay& of(void* user_data) { return *static_cast<CallbackData*>(user_data)->relay; }
-  struct CallbackData {
-    Relay* relay;
-    Conn* conn;
-  };
+  static Relay& of(void* user_data);
 
   nghttp2_session* new_session(Conn& c);
   void start_reading(const std::shared_ptr<Conn>& c);
@@ -168,6 +168,10 @@ class Relay : public std::enable_shared_from_this<Relay> {
                                    nghttp2_data_source* src, void* user_data);
 
   void arm_idle();
+  // Upstream connections without streams for opts.idle_timeout are closed (a long-lived client
+  // connection would otherwise keep one open to every destination it ever called).
+  void note_idle(Conn& c);
+  void arm_sweep();
 
   SessionContext& ctx_;
   uint16_t listen_port_;
@@ -177,14 +181,17 @@ class Relay : public std::enable_shared_from_this<Relay> {
   std::vector<std::shared_ptr<Conn>> upstreams_;                    // every live upstream, draining included
   std::unordered_map<int32_t, std::unique_ptr<Stream>> streams_;     // by downstream stream id
   std::vector<int32_t> reap_;                                        // streams that may be finished
-  std::vector<std::unique_ptr<CallbackData>> callback_data_;
   asio::steady_timer done_;
   asio::steady_timer idle_;
+  asio::steady_timer sweep_;
+  bool sweep_armed_ = false;
   RoutingState::Cached routing_;
   Clock::time_point last_activity_ = Clock::now();
   bool flush_posted_ = false;
   bool finished_ = false;
 };
+
+Relay& Relay::of(void* user_data) { return *static_cast<Conn*>(user_data)->relay; }
 
 // --- sessions and I/O ---------------------------------------------------------------------------------
 
@@ -194,10 +201,10 @@ struct Relay::Callbacks {
   }
 
   static int begin_headers(nghttp2_session* session, const nghttp2_frame* frame, void* user_data) {
-    auto& d = *static_cast<CallbackData*>(user_data);
-    if (!d.conn->downstream || frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+    auto& conn = *static_cast<Conn*>(user_data);
+    if (!conn.downstream || frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
       return 0;
-    auto& r = *d.relay;
+    auto& r = *conn.relay;
     auto s = std::make_unique<Stream>(frame->hd.stream_id, r.ctx_.opts.max_header_bytes);
     nghttp2_session_set_stream_user_data(session, frame->hd.stream_id, s.get());
     r.streams_[frame->hd.stream_id] = std::move(s);
@@ -206,11 +213,11 @@ struct Relay::Callbacks {
 
   static int header(nghttp2_session* session, const nghttp2_frame* frame, const uint8_t* name, size_t namelen,
                     const uint8_t* value, size_t valuelen, uint8_t, void* user_data) {
-    auto& d = *static_cast<CallbackData*>(user_data);
+    auto& conn = *static_cast<Conn*>(user_data);
     auto* s = down_stream(session, frame->hd.stream_id);
     if (!s) return 0;
     std::string_view n(reinterpret_cast<const char*>(name), namelen), v(reinterpret_cast<const char*>(value), valuelen);
-    if (d.conn->downstream) {
+    if (conn.downstream) {
       if (frame->headers.cat == NGHTTP2_HCAT_REQUEST) s->head.add(n, v);
       else if (s->trailer_fields.size() < 64) s->trailer_fields.emplace_back(n, v);
       return 0;
@@ -222,20 +229,20 @@ struct Relay::Callbacks {
   }
 
   static int frame_recv(nghttp2_session* session, const nghttp2_frame* frame, void* user_data) {
-    auto& d = *static_cast<CallbackData*>(user_data);
-    auto& r = *d.relay;
+    auto& conn = *static_cast<Conn*>(user_data);
+    auto& r = *conn.relay;
     const bool end_stream = frame->hd.flags & NGHTTP2_FLAG_END_STREAM;
-    if (frame->hd.type == NGHTTP2_GOAWAY && !d.conn->downstream) {
+    if (frame->hd.type == NGHTTP2_GOAWAY && !conn.downstream) {
       // No new streams on it; the ones below last-stream-id finish (nghttp2 closes the others).
-      d.conn->draining = true;
-      if (auto it = r.by_key_.find(d.conn->key); it != r.by_key_.end() && it->second.get() == d.conn)
+      conn.draining = true;
+      if (auto it = r.by_key_.find(conn.key); it != r.by_key_.end() && it->second.get() == &conn)
         r.by_key_.erase(it);
       return 0;
     }
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
     auto* s = down_stream(session, frame->hd.stream_id);
     if (!s) return 0;
-    if (d.conn->downstream) {
+    if (conn.downstream) {
       if (frame->hd.type == NGHTTP2_HEADERS && frame->headers.cat == NGHTTP2_HCAT_REQUEST) {
         r.on_request(*s, end_stream);
       } else if (end_stream) {
@@ -245,7 +252,7 @@ struct Relay::Callbacks {
       return 0;
     }
     if (frame->hd.type == NGHTTP2_HEADERS) {
-      r.on_response_head(*d.conn, *s, end_stream);
+      r.on_response_head(conn, *s, end_stream);
     } else if (end_stream) {
       s->response.eof = true;
       if (!s->down_closed) nghttp2_session_resume_data(r.down_->session, s->down_id);
@@ -256,8 +263,8 @@ struct Relay::Callbacks {
   // A response that ended before its request did: ask the client to stop sending (RFC 7540 §8.1, NO_ERROR,
   // the response stands) now that the whole response is out, instead of reading an upload nobody wants.
   static int frame_send(nghttp2_session* session, const nghttp2_frame* frame, void* user_data) {
-    auto& d = *static_cast<CallbackData*>(user_data);
-    if (!d.conn->downstream || !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) return 0;
+    auto& conn = *static_cast<Conn*>(user_data);
+    if (!conn.downstream || !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM)) return 0;
     if (frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) return 0;
     auto* s = down_stream(session, frame->hd.stream_id);
     if (s && !s->request.eof) nghttp2_submit_rst_stream(session, NGHTTP2_FLAG_NONE, s->down_id, NGHTTP2_NO_ERROR);
@@ -266,24 +273,24 @@ struct Relay::Callbacks {
 
   static int data_chunk(nghttp2_session* session, uint8_t, int32_t id, const uint8_t* data, size_t len,
                         void* user_data) {
-    auto& d = *static_cast<CallbackData*>(user_data);
+    auto& conn = *static_cast<Conn*>(user_data);
     auto* s = down_stream(session, id);
-    if (d.conn->downstream) {
-      if (s && s->forwarding) d.relay->on_request_data(*s, data, len);
+    if (conn.downstream) {
+      if (s && s->forwarding) conn.relay->on_request_data(*s, data, len);
       else nghttp2_session_consume(session, id, len);  // nobody takes these bytes: open the window at once
       return 0;
     }
-    if (s && !s->down_closed) d.relay->on_response_data(*d.conn, *s, data, len);
+    if (s && !s->down_closed) conn.relay->on_response_data(conn, *s, data, len);
     else nghttp2_session_consume(session, id, len);
     return 0;
   }
 
   static int stream_close(nghttp2_session* session, int32_t id, uint32_t error_code, void* user_data) {
-    auto& d = *static_cast<CallbackData*>(user_data);
+    auto& conn = *static_cast<Conn*>(user_data);
     auto* s = down_stream(session, id);
     if (!s) return 0;
-    if (d.conn->downstream) d.relay->on_down_closed(*s);
-    else d.relay->on_up_closed(*d.conn, *s, error_code);
+    if (conn.downstream) conn.relay->on_down_closed(*s);
+    else conn.relay->on_up_closed(conn, *s, error_code);
     return 0;
   }
 };
@@ -300,10 +307,10 @@ nghttp2_session* Relay::new_session(Conn& c) {
   nghttp2_option* opt = nullptr;
   nghttp2_option_new(&opt);
   nghttp2_option_set_no_auto_window_update(opt, 1);
-  callback_data_.push_back(std::make_unique<CallbackData>(CallbackData{this, &c}));
+  c.relay = this;
   nghttp2_session* session = nullptr;
-  int rv = c.downstream ? nghttp2_session_server_new2(&session, cbs, callback_data_.back().get(), opt)
-                        : nghttp2_session_client_new2(&session, cbs, callback_data_.back().get(), opt);
+  int rv = c.downstream ? nghttp2_session_server_new2(&session, cbs, &c, opt)
+                        : nghttp2_session_client_new2(&session, cbs, &c, opt);
   nghttp2_option_del(opt);
   nghttp2_session_callbacks_del(cbs);
   if (rv != 0) return nullptr;
@@ -417,7 +424,34 @@ void Relay::finish(std::string_view why) {
     if (c->dialing) c->dialing->socket().close(ignored);
   }
   idle_.cancel();
+  sweep_.cancel();
   done_.cancel();
+}
+
+void Relay::note_idle(Conn& c) {
+  c.idle_since = Clock::now();
+  arm_sweep();
+}
+
+void Relay::arm_sweep() {
+  auto idle = ctx_.opts.idle_timeout;
+  if (sweep_armed_ || finished_ || idle.count() <= 0) return;
+  sweep_armed_ = true;
+  sweep_.expires_after(idle);
+  sweep_.async_wait([self = shared_from_this(), idle](error_code ec) {
+    self->sweep_armed_ = false;
+    if (ec || self->finished_) return;
+    bool more = false;
+    auto now = Clock::now();
+    auto upstreams = self->upstreams_;
+    for (auto& c : upstreams) {
+      if (c->dead || !c->session || !c->streams.empty() || !c->waiting.empty()) continue;
+      if (now - c->idle_since >= idle) self->upstream_failed(c, "idle");
+      else more = true;
+    }
+    if (more) self->arm_sweep();
+    self->flush();
+  });
 }
 
 void Relay::arm_idle() {
@@ -581,6 +615,7 @@ void Relay::connected(const std::shared_ptr<Conn>& c, error_code ec) {
     if (!s->down_closed) submit_upstream(*s);
     maybe_reap(*s);
   }
+  if (c->streams.empty()) note_idle(*c);
   start_reading(c);
   flush();
 }
@@ -644,6 +679,7 @@ void Relay::on_response_data(Conn& c, Stream& s, const uint8_t* data, size_t n) 
 void Relay::on_up_closed(Conn& c, Stream& s, uint32_t error_code) {
   s.up_closed = true;
   c.streams.erase(&s);
+  if (c.streams.empty()) note_idle(c);
   if (!s.down_closed) {
     if (!s.response_started) {
       if (error_code == NGHTTP2_REFUSED_STREAM) {

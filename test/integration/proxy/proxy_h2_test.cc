@@ -2,6 +2,9 @@
 // statuses, and per-stream routing (one client connection carrying calls to several services, as Envoy's
 // connection to the global sidecar does).
 #include <algorithm>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "proxy_fixture.h"
@@ -30,6 +33,26 @@ grpc::Status say(slime::test::Echo::Stub& stub, const std::string& text, std::st
   auto status = stub.Say(&ctx, in, &out);
   reply = out.text();
   return status;
+}
+
+// Established IPv4 TCP connections to ip:port, counted at their client end (/proc/net/tcp): the proxy's
+// upstream connections. (The gRPC backend's own end is an IPv6 socket.)
+int established_to(const std::string& ip, uint16_t port) {
+  unsigned a, b, c, d;
+  if (std::sscanf(ip.c_str(), "%u.%u.%u.%u", &a, &b, &c, &d) != 4) return -1;
+  char want[32];
+  std::snprintf(want, sizeof want, "%02X%02X%02X%02X:%04X", d, c, b, a, port);
+  std::ifstream in("/proc/net/tcp");
+  std::string line;
+  int n = 0;
+  std::getline(in, line);
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string slot, local, remote, state;
+    f >> slot >> local >> remote >> state;
+    if (remote == want && state == "01") ++n;
+  }
+  return n;
 }
 
 TEST_F(ProxyTest, GrpcUnaryAndStreamingCallsGoThroughH2c) {
@@ -166,6 +189,23 @@ TEST_F(ProxyTest, AnUpstreamVanishingMidStreamEndsOnlyItsStreams) {
   auto status = say(*stub, "after", reply);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(reply, "echo: after");
+}
+
+class ShortUpstreamIdle : public ProxyTest {
+  void customize(ProxyOptions& o) override { o.idle_timeout = std::chrono::milliseconds(300); }
+};
+
+TEST_F(ShortUpstreamIdle, UpstreamConnectionsWithoutStreamsAreClosedAndReopenedOnDemand) {
+  auto stub = echo_stub(port_, "grpc-hello.default:50051");
+  std::string reply;
+  ASSERT_TRUE(say(*stub, "1", reply).ok());
+  EXPECT_EQ(established_to("127.0.0.6", grpc_hello_->port()), 1);
+  for (int i = 0; i < 100 && established_to("127.0.0.6", grpc_hello_->port()) != 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(established_to("127.0.0.6", grpc_hello_->port()), 0);
+  ASSERT_TRUE(say(*stub, "2", reply).ok());  // same client connection, a new upstream one
+  EXPECT_EQ(reply, "hello: 2");
+  EXPECT_EQ(proxy_->stats().h2_connections.load(), 1u);
 }
 
 }  // namespace
