@@ -43,12 +43,14 @@ class LearningHarness {
     stop_ = true;
     if (controller_.joinable()) controller_.join();
     backend_.reset();
+    grpc_backend_.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
 
   bool start() {
     backend_ = std::make_unique<slime::testing::HttpBackend>("backend");
+    grpc_backend_ = std::make_unique<slime::testing::GrpcEchoBackend>("127.0.0.4");
     write_manifests();
     auto cfg_json = core::Json::parse(R"({"name":"lazyload","kind":"lazyload","enable":true,
       "general":{"metricSourceType":"accesslog","wormholePort":["80"]},
@@ -90,6 +92,7 @@ class LearningHarness {
         metric::AccessLogReporter::Options{.target = "127.0.0.1:" + std::to_string(als_port_.load())});
     proxy::ProxyOptions opts;
     opts.listen = {"127.0.0.1:0"};
+    opts.trust_forwarded_for = true;  // gRPC callers cannot bind the caller's IP: they name it instead
     opts.on_call = [r = reporter_.get()](const proxy::CallRecord& c) {
       r->report({c.source_ip, c.source_port, c.listen_port, c.authority, c.path, c.status});
     };
@@ -155,11 +158,21 @@ class LearningHarness {
         << "subsets: [{addresses: [{ip: " << backend_->ip() << "}], ports: [{name: http, port: " << backend_->port()
         << "}]}]\n";
     }
+    // gRPC destinations grpc-0 and grpc-1, both served by the one gRPC backend.
+    for (int i = 0; i < 2; ++i) {
+      std::string n = "grpc-" + std::to_string(i);
+      f << "---\napiVersion: v1\nkind: Service\nmetadata: {name: " << n << ", namespace: default}\n"
+        << "spec: {clusterIP: None, selector: {app: " << n << "}, ports: [{name: grpc, port: 50051}]}\n---\n"
+        << "apiVersion: v1\nkind: Endpoints\nmetadata: {name: " << n << ", namespace: default}\n"
+        << "subsets: [{addresses: [{ip: 127.0.0.4}], ports: [{name: grpc, port: " << grpc_backend_->port()
+        << "}]}]\n";
+    }
   }
 
   int destinations_;
   std::string dir_, error_;
   std::unique_ptr<slime::testing::HttpBackend> backend_;
+  std::unique_ptr<slime::testing::GrpcEchoBackend> grpc_backend_;
   std::unique_ptr<modules::Instances> instances_;
   std::atomic<bool> stop_{false};
   std::atomic<int> exit_code_{-1};

@@ -2,12 +2,14 @@
 // directory, access-log service on) and the proxy (`slime proxy --report`) run in this process; a caller
 // bound to its pod IP calls a service it has no Sidecar entry for through the proxy; the call succeeds and
 // the caller's ServiceFence status and Sidecar gain the destination, without any periodic tick.
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include "echo.grpc.pb.h"
 #include "learning_harness.h"
 #include "test_backends.h"
 
@@ -49,6 +51,51 @@ TEST(LearningLoop, FirstCallThroughTheProxyTeachesTheCallersSidecar) {
       [](const std::string& hosts) {
         return hosts.find("*/dest-1.default.svc.cluster.local") != std::string::npos &&
                hosts.find("*/dest-0.default.svc.cluster.local") != std::string::npos;
+      },
+      std::chrono::seconds(5)))
+      << h.sidecar_hosts();
+}
+
+// gRPC through the proxy: one channel (one h2c connection) calls two services, a unary call with the
+// channel's authority and a streaming call with its own; each stream is routed and learned on its own.
+TEST(LearningLoop, GrpcStreamsOnOneConnectionTeachEachDestination) {
+  LearningHarness h(0);
+  ASSERT_TRUE(h.start()) << h.error();
+  grpc::ChannelArguments args;
+  args.SetString(GRPC_ARG_DEFAULT_AUTHORITY, "grpc-0:50051");
+  auto stub = slime::test::Echo::NewStub(grpc::CreateCustomChannel(
+      "127.0.0.1:" + std::to_string(h.proxy_port()), grpc::InsecureChannelCredentials(), args));
+  auto call_context = [](grpc::ClientContext& ctx) {
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    ctx.AddMetadata("slime-source-ns", "default");
+    ctx.AddMetadata("x-forwarded-for", kCallerIp);
+  };
+  grpc::ClientContext unary;
+  call_context(unary);
+  slime::test::Msg in, out;
+  in.set_text("hi");
+  auto status = stub->Say(&unary, in, &out);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(out.text(), "echo: hi");
+
+  grpc::ClientContext streaming;
+  call_context(streaming);
+  streaming.set_authority("grpc-1:50051");
+  auto chat = stub->Chat(&streaming);
+  for (int i = 0; i < 3; ++i) {
+    slime::test::Msg m, r;
+    m.set_text(std::to_string(i));
+    ASSERT_TRUE(chat->Write(m));
+    ASSERT_TRUE(chat->Read(&r));
+    EXPECT_EQ(r.text(), "echo: " + std::to_string(i));
+  }
+  chat->WritesDone();
+  ASSERT_TRUE(chat->Finish().ok());
+
+  ASSERT_TRUE(h.wait_for_sidecar(
+      [](const std::string& hosts) {
+        return hosts.find("*/grpc-0.default.svc.cluster.local") != std::string::npos &&
+               hosts.find("*/grpc-1.default.svc.cluster.local") != std::string::npos;
       },
       std::chrono::seconds(5)))
       << h.sidecar_hosts();
