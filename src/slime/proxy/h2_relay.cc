@@ -77,6 +77,7 @@ struct Stream {
   bool waiting = false;            // queued on an upstream connection that is still connecting
   uint64_t body_bytes = 0;
   std::string caller;
+  std::unique_ptr<asio::steady_timer> response_timer;  // only with a response timeout
 };
 
 // One socket and the nghttp2 session speaking over it: the client's (server side) or an upstream's.
@@ -168,6 +169,8 @@ class Relay : public std::enable_shared_from_this<Relay> {
                                    nghttp2_data_source* src, void* user_data);
 
   void arm_idle();
+  std::chrono::milliseconds idle_limit() const;
+  void arm_response_timeout(Stream& s);
   // Upstream connections without streams for opts.idle_timeout are closed (a long-lived client
   // connection would otherwise keep one open to every destination it ever called).
   void note_idle(Conn& c);
@@ -187,6 +190,8 @@ class Relay : public std::enable_shared_from_this<Relay> {
   bool sweep_armed_ = false;
   RoutingState::Cached routing_;
   Clock::time_point last_activity_ = Clock::now();
+  Clock::time_point idle_deadline_;
+  bool idle_armed_ = false;
   bool flush_posted_ = false;
   bool finished_ = false;
 };
@@ -373,6 +378,7 @@ void Relay::flush() {
     if (it != streams_.end() && it->second->down_closed && it->second->up_closed && !it->second->waiting)
       streams_.erase(it);
   }
+  if (!reap_.empty() && streams_.empty()) arm_idle();  // the shorter no-stream limit applies from now
   reap_.clear();
   std::erase_if(upstreams_, [](const auto& c) { return c->dead; });
   if (!finished_ && !down_->writing && !nghttp2_session_want_read(down_->session) &&
@@ -454,17 +460,50 @@ void Relay::arm_sweep() {
   });
 }
 
+// A connection with no open stream may idle for opts.idle_timeout (like a keep-alive HTTP/1.1 one: a
+// client that only sent the preface does not hold a slot for an hour); with streams open, for
+// opts.tunnel_idle_timeout (long-lived gRPC streams may be silent for long).
+std::chrono::milliseconds Relay::idle_limit() const {
+  return streams_.empty() ? ctx_.opts.idle_timeout : ctx_.opts.tunnel_idle_timeout;
+}
+
 void Relay::arm_idle() {
-  auto idle = ctx_.opts.tunnel_idle_timeout;
-  if (idle.count() <= 0) return;
-  idle_.expires_at(last_activity_ + idle);
-  idle_.async_wait([self = shared_from_this(), idle](error_code ec) {
-    if (ec || self->finished_) return;
-    if (Clock::now() - self->last_activity_ >= idle) {
+  auto limit = idle_limit();
+  if (limit.count() <= 0 || finished_) return;
+  auto deadline = last_activity_ + limit;
+  if (idle_armed_ && idle_deadline_ <= deadline) return;
+  idle_armed_ = true;
+  idle_deadline_ = deadline;
+  idle_.expires_at(deadline);
+  idle_.async_wait([self = shared_from_this()](error_code ec) {
+    if (ec == asio::error::operation_aborted) return;  // re-armed sooner, or finished
+    self->idle_armed_ = false;
+    if (self->finished_) return;
+    auto limit = self->idle_limit();
+    if (limit.count() > 0 && Clock::now() - self->last_activity_ >= limit) {
       self->finish("idle");
       return;
     }
     self->arm_idle();
+  });
+}
+
+void Relay::arm_response_timeout(Stream& s) {
+  auto timeout = ctx_.opts.response_timeout;
+  if (timeout.count() <= 0) return;
+  s.response_timer = std::make_unique<asio::steady_timer>(down_->sock.get_executor(), timeout);
+  s.response_timer->async_wait([self = shared_from_this(), id = s.down_id](error_code ec) {
+    if (ec || self->finished_) return;
+    auto it = self->streams_.find(id);
+    if (it == self->streams_.end()) return;
+    auto& st = *it->second;
+    if (st.response_started || st.down_closed || !st.dest) return;
+    self->ctx_.stats.upstream_errors.fetch_add(1, std::memory_order_relaxed);
+    auto [status, why] = upstream_failure(*st.dest, beast::error::timeout, "response");
+    spdlog::info("proxy: h2c {}", why);
+    self->stop_forwarding(st);
+    self->answer_error(st, status, why);
+    self->flush();
   });
 }
 
@@ -510,6 +549,7 @@ void Relay::on_request(Stream& s, bool end_stream) {
   s.dest = std::move(resolved.dest);
   s.caller = caller_address(peer_, s.head.forwarded_for(), ctx_.opts.trust_forwarded_for);
   s.forwarding = true;
+  arm_response_timeout(s);
   auto up = upstream_for(*s.dest);
   s.up = up;
   if (!up->session) {
@@ -657,6 +697,7 @@ void Relay::on_response_head(Conn& c, Stream& s, bool end_stream) {
   if (status.size() == 3 && status[0] == '1') return;  // interim responses are not passed on
   if (s.response_started) return;
   s.response.eof = end_stream;
+  s.response_timer.reset();
   submit_response(s, fields, !end_stream);
   if (ctx_.opts.on_call) {
     unsigned code = 0;

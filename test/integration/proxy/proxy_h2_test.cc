@@ -104,6 +104,17 @@ TEST_F(ProxyTest, GrpcToAServiceWithoutListenerIsUnavailable) {
   EXPECT_NE(status.error_message().find("connect"), std::string::npos) << status.error_message();
 }
 
+TEST_F(ProxyTest, AnH2ResponseNotStartedInTimeIs504ForThatStreamOnly) {
+  auto stub = echo_stub(port_, "grpc-echo.default:50051");
+  std::string reply;
+  auto status = say(*stub, "slow", reply);  // the fixture's response timeout is 800 ms, the backend takes 1.5 s
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::DEADLINE_EXCEEDED) << status.error_message();
+  EXPECT_NE(status.error_message().find("response: timed out"), std::string::npos) << status.error_message();
+  ASSERT_TRUE(say(*stub, "fast", reply).ok());
+  EXPECT_EQ(reply, "echo: fast");
+  EXPECT_EQ(proxy_->stats().h2_connections.load(), 1u);
+}
+
 TEST_F(ProxyTest, EachH2StreamIsRoutedOnItsOwn) {
   auto stub = echo_stub(port_, "grpc-echo.default:50051");
   std::string reply;
@@ -195,8 +206,25 @@ class ShortUpstreamIdle : public ProxyTest {
   void customize(ProxyOptions& o) override { o.idle_timeout = std::chrono::milliseconds(300); }
 };
 
+TEST_F(ShortUpstreamIdle, AnH2ConnectionWithoutStreamsIsClosedAfterTheIdleTimeout) {
+  HttpClient c(port_);
+  ASSERT_TRUE(c.connected());
+  // The preface and an empty SETTINGS, then nothing: no stream ever opens.
+  ASSERT_TRUE(c.send_raw(std::string("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") + std::string("\0\0\0\x04\0\0\0\0\0", 9)));
+  EXPECT_TRUE(c.closed_by_peer(3000));
+}
+
 TEST_F(ShortUpstreamIdle, UpstreamConnectionsWithoutStreamsAreClosedAndReopenedOnDemand) {
   auto stub = echo_stub(port_, "grpc-hello.default:50051");
+  // An open stream to grpc-echo keeps the client connection under the (long) tunnel idle timeout.
+  grpc::ClientContext keep;
+  keep.set_authority("grpc-echo.default:50051");
+  keep.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  auto chat = stub->Chat(&keep);
+  slime::test::Msg m, r;
+  m.set_text("open");
+  ASSERT_TRUE(chat->Write(m));
+  ASSERT_TRUE(chat->Read(&r));
   std::string reply;
   ASSERT_TRUE(say(*stub, "1", reply).ok());
   EXPECT_EQ(established_to("127.0.0.6", grpc_hello_->port()), 1);
@@ -206,6 +234,8 @@ TEST_F(ShortUpstreamIdle, UpstreamConnectionsWithoutStreamsAreClosedAndReopenedO
   ASSERT_TRUE(say(*stub, "2", reply).ok());  // same client connection, a new upstream one
   EXPECT_EQ(reply, "hello: 2");
   EXPECT_EQ(proxy_->stats().h2_connections.load(), 1u);
+  chat->WritesDone();
+  EXPECT_TRUE(chat->Finish().ok());
 }
 
 }  // namespace

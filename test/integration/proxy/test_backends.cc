@@ -227,6 +227,7 @@ class EchoService final : public slime::test::Echo::Service {
  private:
   std::string prefix_;
   grpc::Status Say(grpc::ServerContext*, const slime::test::Msg* in, slime::test::Msg* out) override {
+    if (in->text() == "slow") std::this_thread::sleep_for(std::chrono::milliseconds(1500));
     out->set_text(prefix_ + in->text());
     return grpc::Status::OK;
   }

@@ -35,7 +35,7 @@ class HttpBackend {
   std::mutex mu_;
 };
 
-// Answers Say and every Chat message with `prefix` + the text.
+// Answers Say and every Chat message with `prefix` + the text; Say("slow") answers after 1.5 s.
 class GrpcEchoBackend {
  public:
   explicit GrpcEchoBackend(std::string ip = "127.0.0.4", std::string prefix = "echo: ");
