@@ -72,6 +72,7 @@ struct Stream {
   size_t response_field_bytes = 0;
   bool forwarding = false;         // request bytes go upstream (routed, not refused, not reset)
   bool response_started = false;   // a response HEADERS was submitted downstream
+  bool own_answer = false;         // the proxy answered itself: whatever the upstream still sends is dropped
   bool down_closed = false;
   bool up_closed = true;           // no upstream stream (yet, or any more)
   bool waiting = false;            // queued on an upstream connection that is still connecting
@@ -129,7 +130,7 @@ class Relay : public std::enable_shared_from_this<Relay> {
   awaitable<void> run(std::string received);
 
  private:
-  // --- nghttp2 callbacks (user_data is the Conn; the Relay is reached through `self`) ---
+  // --- nghttp2 callbacks (user_data is the Conn; the Relay is reached through Conn::relay) ---
   struct Callbacks;
   static Relay& of(void* user_data);
 
@@ -684,7 +685,7 @@ void Relay::on_response_head(Conn& c, Stream& s, bool end_stream) {
   auto fields = std::move(s.response_fields);
   s.response_fields.clear();
   s.response_field_bytes = 0;
-  if (s.down_closed) return;
+  if (s.down_closed || s.own_answer) return;
   std::string_view status;
   for (const auto& [n, v] : fields)
     if (n == ":status") status = v;
@@ -709,7 +710,9 @@ void Relay::on_response_head(Conn& c, Stream& s, bool end_stream) {
 }
 
 void Relay::on_response_data(Conn& c, Stream& s, const uint8_t* data, size_t n) {
-  if (!s.response_started) {  // DATA before HEADERS cannot pass nghttp2's checks; drop it to be safe
+  // DATA before HEADERS cannot pass nghttp2's checks; DATA after the proxy's own answer (a timeout, a
+  // body over the limit) arrives until the upstream sees the reset. Neither goes to the client.
+  if (!s.response_started || s.own_answer) {
     nghttp2_session_consume(c.session, s.up_id, n);
     return;
   }
@@ -781,6 +784,7 @@ void Relay::answer_error(Stream& s, unsigned status, const std::string& why) {
     return;
   }
   auto reply = h2_error_reply(status, why, s.head.grpc());
+  s.own_answer = true;
   s.response.drop();
   s.response.bytes = std::move(reply.body);
   s.response.eof = true;
