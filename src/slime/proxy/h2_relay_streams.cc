@@ -300,46 +300,44 @@ void Relay::maybe_reap(Stream& s) {
 
 // --- bodies: one session takes what the other received, and only then is it acknowledged ----------------
 
-ssize_t Relay::read_response_body(nghttp2_session* session, int32_t stream_id, uint8_t* buf, size_t len,
-                                  uint32_t* flags, nghttp2_data_source* src, void* user_data) {
-  auto& r = of(user_data);
-  auto& s = *static_cast<Stream*>(src->ptr);
-  size_t n = s.response.take(buf, len);
-  if (n > 0) {
-    if (s.up && s.up->session && !s.up->dead) {
-      nghttp2_session_consume(s.up->session, s.up_id, n);
-      r.schedule_flush();
-    }
-    return static_cast<ssize_t>(n);
-  }
-  if (!s.response.eof) return NGHTTP2_ERR_DEFERRED;
+namespace {
+
+// Fills a DATA frame of `stream_id` from `pipe`. Once the pipe is drained and ended: EOF, with the
+// trailers (if any) submitted to follow as a HEADERS frame. NGHTTP2_ERR_DEFERRED while it waits for bytes.
+ssize_t drain(Pipe& pipe, nghttp2_session* session, int32_t stream_id, uint8_t* buf, size_t len, uint32_t* flags) {
+  if (size_t n = pipe.take(buf, len); n > 0) return static_cast<ssize_t>(n);
+  if (!pipe.eof) return NGHTTP2_ERR_DEFERRED;
   *flags |= NGHTTP2_DATA_FLAG_EOF;
-  if (!s.response.trailers.empty()) {
-    auto nva = to_nv(s.response.trailers);
+  if (!pipe.trailers.empty()) {
+    auto nva = to_nv(pipe.trailers);
     if (nghttp2_submit_trailer(session, stream_id, nva.data(), nva.size()) == 0) *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
   }
   return 0;
+}
+
+}  // namespace
+
+ssize_t Relay::read_response_body(nghttp2_session* session, int32_t stream_id, uint8_t* buf, size_t len,
+                                  uint32_t* flags, nghttp2_data_source* src, void* user_data) {
+  auto& s = *static_cast<Stream*>(src->ptr);
+  auto n = drain(s.response, session, stream_id, buf, len, flags);
+  if (n > 0 && s.up && s.up->session && !s.up->dead) {
+    nghttp2_session_consume(s.up->session, s.up_id, static_cast<size_t>(n));
+    of(user_data).schedule_flush();  // the WINDOW_UPDATE goes out on the upstream connection
+  }
+  return n;
 }
 
 ssize_t Relay::read_request_body(nghttp2_session* session, int32_t stream_id, uint8_t* buf, size_t len,
                                  uint32_t* flags, nghttp2_data_source* src, void* user_data) {
   auto& r = of(user_data);
   auto& s = *static_cast<Stream*>(src->ptr);
-  size_t n = s.request.take(buf, len);
-  if (n > 0) {
-    if (!s.down_closed) {
-      nghttp2_session_consume(r.down_->session, s.down_id, n);
-      r.schedule_flush();
-    }
-    return static_cast<ssize_t>(n);
+  auto n = drain(s.request, session, stream_id, buf, len, flags);
+  if (n > 0 && !s.down_closed) {
+    nghttp2_session_consume(r.down_->session, s.down_id, static_cast<size_t>(n));
+    r.schedule_flush();  // the WINDOW_UPDATE goes out on the client connection
   }
-  if (!s.request.eof) return NGHTTP2_ERR_DEFERRED;
-  *flags |= NGHTTP2_DATA_FLAG_EOF;
-  if (!s.request.trailers.empty()) {
-    auto nva = to_nv(s.request.trailers);
-    if (nghttp2_submit_trailer(session, stream_id, nva.data(), nva.size()) == 0) *flags |= NGHTTP2_DATA_FLAG_NO_END_STREAM;
-  }
-  return 0;
+  return n;
 }
 
 }  // namespace slime::proxy::h2
