@@ -2,6 +2,7 @@
 // statuses, and per-stream routing (one client connection carrying calls to several services, as Envoy's
 // connection to the global sidecar does).
 #include <algorithm>
+#include <atomic>
 #include <cstdio>
 #include <fstream>
 #include <sstream>
@@ -272,6 +273,75 @@ TEST_F(SmallBodyLimit, AnH2BodyOverTheLimitIsRefusedAndTheConnectionGoesOn) {
   status = say(*stub, "ok", reply);
   ASSERT_TRUE(status.ok()) << status.error_message();
   EXPECT_EQ(reply, "echo: ok");
+  EXPECT_EQ(proxy_->stats().h2_connections.load(), 1u);
+}
+
+}  // namespace
+}  // namespace slime::proxy
+
+namespace slime::proxy {
+namespace {
+
+// Many callers on one connection at once, each stream with its own fate: answered by either backend,
+// refused, unreachable, cancelled by the client while the backend is still working, or cut in the middle
+// of a bidirectional stream. Every call must end with the status its fate implies, and the connection
+// must still serve afterwards (run under ASan, this is the relay's lifetime test).
+TEST_F(ProxyTest, ManyStreamsWithMixedFatesOnOneConnection) {
+  auto stub = echo_stub(port_, "grpc-echo.default:50051");
+  std::atomic<int> wrong{0};
+  std::mutex mu;
+  std::vector<std::string> wrong_what;
+  auto expect = [&](bool ok, const std::string& what) {
+    if (ok) return;
+    ++wrong;
+    std::lock_guard lock(mu);
+    if (wrong_what.size() < 5) wrong_what.push_back(what);
+  };
+  std::vector<std::thread> callers;
+  for (int t = 0; t < 8; ++t)
+    callers.emplace_back([&, t] {
+      for (int i = 0; i < 40; ++i) {
+        int fate = (t + i) % 6;
+        grpc::ClientContext ctx;
+        ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+        slime::test::Msg in, out;
+        in.set_text("x" + std::to_string(i));
+        if (fate == 0 || fate == 1) {
+          if (fate == 1) ctx.set_authority("grpc-hello.default:50051");
+          auto s = stub->Say(&ctx, in, &out);
+          expect(s.ok() && out.text() == (fate == 0 ? "echo: " : "hello: ") + in.text(), "answered: " + s.error_message());
+        } else if (fate == 2) {
+          ctx.set_authority("elsewhere.example:1");
+          auto s = stub->Say(&ctx, in, &out);
+          expect(s.error_code() == grpc::StatusCode::PERMISSION_DENIED, "refused: " + s.error_message());
+        } else if (fate == 3) {
+          ctx.set_authority("down.default:80");
+          auto s = stub->Say(&ctx, in, &out);
+          expect(s.error_code() == grpc::StatusCode::UNAVAILABLE, "unreachable: " + s.error_message());
+        } else if (fate == 4) {
+          in.set_text("slow");  // the backend takes 1.5 s; the client gives up after 20 ms
+          std::thread cancel([&ctx] {
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+            ctx.TryCancel();
+          });
+          auto s = stub->Say(&ctx, in, &out);
+          cancel.join();
+          expect(s.error_code() == grpc::StatusCode::CANCELLED, "cancelled: " + s.error_message());
+        } else {
+          auto chat = stub->Chat(&ctx);
+          slime::test::Msg r;
+          bool ok = chat->Write(in) && chat->Read(&r) && r.text() == "echo: " + in.text();
+          ctx.TryCancel();  // cut in the middle: no WritesDone
+          expect(ok, "chat before the cut");
+          (void)chat->Finish();
+        }
+      }
+    });
+  for (auto& c : callers) c.join();
+  EXPECT_EQ(wrong.load(), 0) << (wrong_what.empty() ? "" : wrong_what[0]);
+  std::string reply;
+  ASSERT_TRUE(say(*stub, "still here", reply).ok());
+  EXPECT_EQ(reply, "echo: still here");
   EXPECT_EQ(proxy_->stats().h2_connections.load(), 1u);
 }
 
