@@ -33,9 +33,23 @@ inline bool iequals_ascii(std::string_view a, std::string_view b) {
   return true;
 }
 
+// Beast's parser with every body hook a pass-through: the framers only need to know where a message ends,
+// the bytes themselves are forwarded from the read buffer as they are.
+template <bool isRequest>
+class PassThroughParser : public http::basic_parser<isRequest> {
+ protected:
+  using sv = beast::string_view;
+  void on_header_impl(error_code&) override {}
+  void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
+  size_t on_body_impl(sv body, error_code&) override { return body.size(); }
+  void on_chunk_header_impl(std::uint64_t, sv, error_code&) override {}
+  size_t on_chunk_body_impl(std::uint64_t, sv body, error_code&) override { return body.size(); }
+  void on_finish_impl(error_code&) override {}
+};
+
 // A response: nothing in it is rewritten, so head and body go on exactly as received; this only tells
 // where the head and the message end (Content-Length, chunked, or close-delimited) and the status code.
-class ResponseFramer final : public http::basic_parser<false> {
+class ResponseFramer final : public PassThroughParser<false> {
  public:
   ResponseFramer(size_t header_limit, bool head_request) {
     // Unlimited: Beast 1.74 compares Content-Length against an empty optional as "too large", so no none.
@@ -47,16 +61,9 @@ class ResponseFramer final : public http::basic_parser<false> {
   unsigned status() const { return status_; }
 
  private:
-  using sv = beast::string_view;
   void on_request_impl(http::verb, sv, sv, int, error_code&) override {}
   void on_response_impl(int code, sv, int, error_code&) override { status_ = static_cast<unsigned>(code); }
   void on_field_impl(http::field, sv, sv, error_code&) override {}
-  void on_header_impl(error_code&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
-  size_t on_body_impl(sv body, error_code&) override { return body.size(); }
-  void on_chunk_header_impl(std::uint64_t, sv, error_code&) override {}
-  size_t on_chunk_body_impl(std::uint64_t, sv body, error_code&) override { return body.size(); }
-  void on_finish_impl(error_code&) override {}
 
   unsigned status_ = 0;
 };
@@ -64,7 +71,7 @@ class ResponseFramer final : public http::basic_parser<false> {
 // A request: the head is rewritten (Slime-* headers dropped, Host replaced), so the request line and the
 // fields are recorded as views into the buffer that held the head; they stay valid until that buffer
 // changes. The body goes on as received.
-class RequestFramer final : public http::basic_parser<true> {
+class RequestFramer final : public PassThroughParser<true> {
  public:
   struct Field {
     http::field name;
@@ -104,7 +111,6 @@ class RequestFramer final : public http::basic_parser<true> {
   }
 
  private:
-  using sv = beast::string_view;
   static std::string_view v(sv s) { return {s.data(), s.size()}; }
   void on_request_impl(http::verb m, sv method, sv target, int version, error_code&) override {
     method_ = m;
@@ -129,12 +135,6 @@ class RequestFramer final : public http::basic_parser<true> {
     fields_.push_back({name, v(name_string), v(value)});
   }
   bool in_input(const char* p) const { return p >= input_begin_ && p <= input_end_; }
-  void on_header_impl(error_code&) override {}
-  void on_body_init_impl(const boost::optional<std::uint64_t>&, error_code&) override {}
-  size_t on_body_impl(sv body, error_code&) override { return body.size(); }
-  void on_chunk_header_impl(std::uint64_t, sv, error_code&) override {}
-  size_t on_chunk_body_impl(std::uint64_t, sv body, error_code&) override { return body.size(); }
-  void on_finish_impl(error_code&) override {}
 
   std::vector<Field>& fields_;
   const char* input_begin_ = nullptr;
