@@ -24,7 +24,7 @@ awaitable<error_code> dial(beast::tcp_stream& up, const Destination& d, std::chr
 
 std::pair<unsigned, std::string> upstream_failure(const Destination& d, const error_code& ec, std::string_view stage) {
   bool timeout = ec == beast::error::timeout;
-  std::string what = "upstream " + d.dial_host + ":" + std::to_string(d.dial_port) + " (" + d.host_header + ") " +
+  std::string what = "upstream " + d.dial_address() + " (" + d.host_header + ") " +
                      std::string(stage) + ": " + (timeout ? std::string("timed out") : ec.message());
   return {timeout ? 504u : 502u, std::move(what)};
 }

@@ -153,21 +153,24 @@ void Relay::start_reading(const std::shared_ptr<Conn>& c) {
       return;
     }
     self->last_activity_ = Clock::now();
-    auto rv = nghttp2_session_mem_recv(c->session, c->in.data(), n);
-    if (rv < 0) {
-      if (c->downstream) {
-        self->ctx_.stats.bad_requests.fetch_add(1, std::memory_order_relaxed);
-        spdlog::debug("proxy: h2c protocol error peer={} error={}", self->peer_.address().to_string(),
-                      nghttp2_strerror(static_cast<int>(rv)));
-        // GOAWAY goes out (nghttp2 queued it); the relay ends once it is written.
-        nghttp2_session_terminate_session(c->session, NGHTTP2_PROTOCOL_ERROR);
-      } else {
-        self->upstream_failed(c, std::string("spoke invalid HTTP/2: ") + nghttp2_strerror(static_cast<int>(rv)));
-      }
-    }
+    self->receive(c, c->in.data(), n);
     self->flush();
     if (!c->dead && !self->finished_) self->start_reading(c);
   });
+}
+
+void Relay::receive(const std::shared_ptr<Conn>& c, const uint8_t* data, size_t n) {
+  auto rv = nghttp2_session_mem_recv(c->session, data, n);
+  if (rv >= 0) return;
+  if (!c->downstream) {
+    upstream_failed(c, std::string("spoke invalid HTTP/2: ") + nghttp2_strerror(static_cast<int>(rv)));
+    return;
+  }
+  ctx_.stats.bad_requests.fetch_add(1, std::memory_order_relaxed);
+  spdlog::debug("proxy: h2c protocol error peer={} error={}", peer_.address().to_string(),
+                nghttp2_strerror(static_cast<int>(rv)));
+  // GOAWAY goes out (nghttp2 queued it); the relay ends once it is written.
+  nghttp2_session_terminate_session(c->session, NGHTTP2_PROTOCOL_ERROR);
 }
 
 void Relay::schedule_flush() {
@@ -323,12 +326,7 @@ awaitable<void> Relay::run(std::string received) {
   ctx_.stats.h2_connections.fetch_add(1, std::memory_order_relaxed);
   down_->session = new_session(*down_);
   if (!down_->session) co_return;
-  auto rv = nghttp2_session_mem_recv(down_->session, reinterpret_cast<const uint8_t*>(received.data()),
-                                     received.size());
-  if (rv < 0) {
-    ctx_.stats.bad_requests.fetch_add(1, std::memory_order_relaxed);
-    nghttp2_session_terminate_session(down_->session, NGHTTP2_PROTOCOL_ERROR);
-  }
+  receive(down_, reinterpret_cast<const uint8_t*>(received.data()), received.size());
   flush();
   if (!finished_) {
     start_reading(down_);

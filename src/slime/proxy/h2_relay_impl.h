@@ -135,6 +135,8 @@ class Relay : public std::enable_shared_from_this<Relay> {
 
   nghttp2_session* new_session(Conn& c);
   void start_reading(const std::shared_ptr<Conn>& c);
+  // Feeds received bytes to the connection's session; a protocol error ends the connection.
+  void receive(const std::shared_ptr<Conn>& c, const uint8_t* data, size_t n);
   void schedule_flush();
   void flush();
   void send(const std::shared_ptr<Conn>& c);

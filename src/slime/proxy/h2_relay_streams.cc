@@ -82,7 +82,7 @@ void Relay::stop_forwarding(Stream& s) {
 // --- upstream connections ------------------------------------------------------------------------------
 
 std::shared_ptr<Conn> Relay::upstream_for(const Destination& d) {
-  std::string key = d.dial_host + ":" + std::to_string(d.dial_port);
+  std::string key = d.dial_address();
   if (auto it = by_key_.find(key); it != by_key_.end() && !it->second->dead && !it->second->draining)
     return it->second;
   auto c = std::make_shared<Conn>(tcp::socket(down_->sock.get_executor()), false);

@@ -351,7 +351,7 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
       co_await asio::async_write(down, asio::buffer(std::string_view("HTTP/1.1 100 Continue\r\n\r\n")), tok(ignored));
     }
 
-    const std::string key = dest.dial_host + ":" + std::to_string(dest.dial_port);
+    const std::string key = dest.dial_address();
     const size_t response_header_limit = std::max<size_t>(opts.max_header_bytes, 256 * 1024);
     const bool head_request = p.method() == http::verb::head;
     std::optional<ResponseFramer> framer;

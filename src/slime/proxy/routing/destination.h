@@ -36,6 +36,9 @@ struct Destination {
   uint16_t dial_port = 0;
   std::string origin_target;  // request-target rewritten to origin-form when it was absolute-form
   const ServiceEntry* service = nullptr;  // the mesh Service addressed by name, when known
+
+  // "dial_host:dial_port": what upstream connections are keyed by, and how failures name the upstream.
+  std::string dial_address() const { return dial_host + ":" + std::to_string(dial_port); }
 };
 
 struct Refusal {
