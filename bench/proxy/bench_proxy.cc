@@ -71,18 +71,25 @@ WrkResult run_wrk(const std::string& url, const std::string& host, int conns, in
 struct CpuSplit {
   double proxy = 0, other = 0;
 };
+// Calls fn(tid, "/proc/self/task/<tid>/") for every thread of this process.
+template <typename Fn>
+void for_each_thread(Fn&& fn) {
+  DIR* d = ::opendir("/proc/self/task");
+  if (!d) return;
+  while (dirent* e = ::readdir(d))
+    if (e->d_name[0] != '.') fn(static_cast<pid_t>(std::atoi(e->d_name)), std::string("/proc/self/task/") + e->d_name + "/");
+  ::closedir(d);
+}
+
 CpuSplit cpu_now() {
   CpuSplit c;
   const double tick = static_cast<double>(::sysconf(_SC_CLK_TCK));
-  DIR* d = ::opendir("/proc/self/task");
-  if (!d) return c;
-  while (dirent* e = ::readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    std::ifstream f(std::string("/proc/self/task/") + e->d_name + "/stat");
+  for_each_thread([&](pid_t, const std::string& dir) {
+    std::ifstream f(dir + "stat");
     std::string line;
     std::getline(f, line);
     auto open = line.find('('), close = line.rfind(')');
-    if (open == std::string::npos || close == std::string::npos) continue;
+    if (open == std::string::npos || close == std::string::npos) return;
     std::string comm = line.substr(open + 1, close - open - 1);
     // Fields after ") ": state(3) ... utime(14) stime(15).
     std::istringstream rest(line.substr(close + 2));
@@ -93,8 +100,7 @@ CpuSplit cpu_now() {
       if (i == 15) st = std::stod(field);
     }
     if (comm == "slime-proxy") c.proxy += (ut + st) / tick;
-  }
-  ::closedir(d);
+  });
   // Threads that ended (the backend's per-connection threads) count in the process total only.
   rusage ru{};
   ::getrusage(RUSAGE_SELF, &ru);
@@ -120,18 +126,13 @@ void unpin_all(pid_t tid) {
 // Places every thread of this process: proxy I/O threads (named slime-proxy) on core 1
 // and everything else (the backend's accept and connection threads) on core 0, or all on every core.
 void place_threads(bool pinned) {
-  DIR* d = ::opendir("/proc/self/task");
-  if (!d) return;
-  while (dirent* e = ::readdir(d)) {
-    if (e->d_name[0] == '.') continue;
-    pid_t tid = std::atoi(e->d_name);
-    std::ifstream f(std::string("/proc/self/task/") + e->d_name + "/comm");
+  for_each_thread([&](pid_t tid, const std::string& dir) {
+    std::ifstream f(dir + "comm");
     std::string comm;
     std::getline(f, comm);
     if (!pinned) unpin_all(tid);
     else pin(tid, comm == "slime-proxy" ? 1 : 0);
-  }
-  ::closedir(d);
+  });
 }
 
 // gRPC unary calls from `callers` threads over one channel (one h2c connection, streams multiplexed).
@@ -200,7 +201,6 @@ void run_placement(bool pinned, const std::string& direct, const std::string& vi
   }
   // gRPC over h2c: the proxy terminates HTTP/2 and routes every stream (16 callers on one connection).
   for (int callers : {1, 16}) {
-    auto c0 = cpu_now();
     auto d = run_grpc(grpc_direct, "grpc-echo.default:50051", callers, seconds);
     auto c1 = cpu_now();
     auto p = run_grpc(grpc_via, "grpc-echo.default:50051", callers, seconds);
@@ -211,7 +211,6 @@ void run_placement(bool pinned, const std::string& direct, const std::string& vi
     std::printf("grpc%-2d %-7s %12.0f %10s %10s %7.0f%% %9s %9s %9.1f%s\n", callers, "proxy", p.cps,
                 us(p.p50_us).c_str(), us(p.p99_us).c_str(), d.cps > 0 ? 100.0 * p.cps / d.cps : 0.0, "", "",
                 p.cps > 0 ? 1e6 * (c2.proxy - c1.proxy) / (p.cps * seconds) : 0.0, p.failed ? " (calls failed)" : "");
-    (void)c0;
     std::fflush(stdout);
   }
 }
