@@ -125,6 +125,23 @@ void unpin_all(pid_t tid) {
 
 // Places every thread of this process: proxy I/O threads (named slime-proxy) on core 1
 // and everything else (the backend's accept and connection threads) on core 0, or all on every core.
+// The proxy's I/O threads name themselves once they run; placing threads by name before that would leave
+// them on the core they inherited. Waits (up to 2 s) until `count` threads carry `name`.
+void wait_for_named_threads(const std::string& name, int count) {
+  for (int i = 0; i < 200; ++i) {
+    int named = 0;
+    for_each_thread([&](pid_t, const std::string& dir) {
+      std::ifstream f(dir + "comm");
+      std::string comm;
+      std::getline(f, comm);
+      named += comm == name;
+    });
+    if (named >= count) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::fprintf(stderr, "bench_proxy: the proxy threads did not name themselves; placement may be wrong\n");
+}
+
 void place_threads(bool pinned) {
   for_each_thread([&](pid_t tid, const std::string& dir) {
     std::ifstream f(dir + "comm");
@@ -256,6 +273,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "proxy: %s\n", r.error().str().c_str());
     return 1;
   }
+  wait_for_named_threads("slime-proxy", threads);
   std::string direct = "http://127.0.0.3:" + std::to_string(backend.port()) + "/hello";
   std::string via = "http://127.0.0.1:" + std::to_string(proxy.ports()[0]) + "/hello";
   std::printf("bench_proxy: GET /hello (14-byte body), keep-alive, %d s per run, proxy threads %d\n", seconds, threads);
