@@ -38,6 +38,13 @@ bool deleting(const Object& o) {
   return meta.is_object() && meta.contains("deletionTimestamp") && !meta["deletionTimestamp"].is_null();
 }
 
+// Succeeded or Failed: the routes no longer belong to the release and outlive it.
+bool finished(const core::Json& status) {
+  std::string phase = status.is_object() && status.contains("phase") && status["phase"].is_string()
+                          ? status["phase"].get<std::string>() : "";
+  return phase == "Succeeded" || phase == "Failed";
+}
+
 class CanaryModule final : public core::Module {
  public:
   std::string_view kind() const override { return "canary"; }
@@ -64,6 +71,9 @@ class CanaryModule final : public core::Module {
   std::vector<std::string> keys(const core::RenderContext& ctx) const override {
     std::vector<std::string> out;
     for (const Object* r : ctx.objects.list(kCanaryReleaseGk)) out.push_back(release_key(r->ns(), r->name()));
+    // A finished release's routes outlive it under the same key (so they are kept, not pruned).
+    for (const auto& [ns, name] : retained_releases(ctx.objects))
+      if (!ctx.objects.get({kCanaryReleaseGk, ns, name})) out.push_back(release_key(ns, name));
     return out;
   }
 
@@ -73,6 +83,8 @@ class CanaryModule final : public core::Module {
     // RollingBack on), or someone else's rule that may conflict with the releases of its namespace.
     std::vector<std::string> out;
     for (const Object* r : ctx.objects.list(kCanaryReleaseGk, changed.ns())) out.push_back(release_key(r->ns(), r->name()));
+    if (std::string release = changed.annotation(kReleaseAnnotation); !release.empty())
+      out.push_back(release_key(changed.ns(), release));
     return out;
   }
 
@@ -93,7 +105,14 @@ class CanaryModule final : public core::Module {
   core::ModuleOutput reconcile(const core::RenderContext& ctx, std::string_view key) const override {
     core::ModuleOutput out;
     const Object* obj = release_for_key(ctx.objects, key);
-    if (!obj || deleting(*obj)) return out;
+    if (!obj || deleting(*obj)) {
+      // Gone: only the routes of a finished release stay (the others carry an ownerReference and go).
+      if (!key.starts_with(kKeyPrefix)) return out;
+      std::string_view rest = key.substr(kKeyPrefix.size());
+      if (auto slash = rest.find('/'); slash != std::string_view::npos)
+        out.objects = retained_routes(ctx.objects, rest.substr(0, slash), rest.substr(slash + 1));
+      return out;
+    }
     auto cr = parse_canary_release(*obj);
     if (!cr) {
       out.problems.push_back(std::move(cr.error()));
@@ -113,7 +132,8 @@ class CanaryModule final : public core::Module {
     Outcome o = advance_release(*obj, rel, ctx.metrics, observed, ctx.now);
     if (o.write_routes)
       out.objects = render_routes(*obj, service, {rel.stable, rel.canary},
-                                  {{rel.stable.name, 100 - o.canary_weight}, {rel.canary.name, o.canary_weight}});
+                                  {{rel.stable.name, 100 - o.canary_weight}, {rel.canary.name, o.canary_weight}},
+                                  !finished(o.status));
     out.statuses.push_back({obj->key(), std::move(o.status)});
     out.events = std::move(o.events);
     out.revisit_at = o.revisit_at;

@@ -1,5 +1,7 @@
 #include "slime/modules/canary/routes.h"
 
+#include <algorithm>
+
 #include "slime/core/kinds.h"
 
 namespace slime::canary {
@@ -31,18 +33,20 @@ bool owned_by_release(const core::Object& o, std::string_view name) {
 }
 
 std::vector<core::Object> render_routes(const core::Object& owner, std::string_view service,
-                                        const std::vector<Subset>& subsets, const Weights& weights) {
+                                        const std::vector<Subset>& subsets, const Weights& weights, bool owned) {
   std::string host = service_fqdn(service, owner.ns());
   std::string name = routes_name(owner.name());
 
   core::Object dr(kIstioApiVersion, "DestinationRule", owner.ns(), name);
-  dr.add_owner(owner);
+  if (owned) dr.add_owner(owner);
+  dr.set_annotation(kReleaseAnnotation, owner.name());
   core::Json subset_list = core::Json::array();
   for (const auto& s : subsets) subset_list.push_back({{"name", s.name}, {"labels", s.labels}});
   dr.json()["spec"] = {{"host", host}, {"subsets", std::move(subset_list)}};
 
   core::Object vs(kIstioApiVersion, "VirtualService", owner.ns(), name);
-  vs.add_owner(owner);
+  if (owned) vs.add_owner(owner);
+  vs.set_annotation(kReleaseAnnotation, owner.name());
   core::Json route = core::Json::array();
   for (const auto& [subset, weight] : weights)
     route.push_back({{"destination", {{"host", host}, {"subset", subset}}}, {"weight", weight}});
@@ -51,9 +55,47 @@ std::vector<core::Object> render_routes(const core::Object& owner, std::string_v
   return {std::move(dr), std::move(vs)};
 }
 
+namespace {
+
+// A route a finished release wrote: annotated with its release, named after it, and not owned.
+bool retained(const core::Object& o) {
+  std::string release = o.annotation(kReleaseAnnotation);
+  return !release.empty() && o.name() == routes_name(release) && !owned_by_release(o, release);
+}
+
+}  // namespace
+
+std::vector<core::Object> retained_routes(const core::Snapshot& snap, std::string_view ns, std::string_view release_name) {
+  std::vector<core::Object> out;
+  for (const auto& gk : {core::kDestinationRuleGk, core::kVirtualServiceGk}) {
+    const core::Object* live = snap.get({gk, std::string(ns), routes_name(release_name)});
+    if (!live || !retained(*live)) continue;
+    // Only what Slime set: server fields (uid, resourceVersion, managedFields) must not be applied back.
+    core::Object copy(live->api_version(), live->kind(), live->ns(), live->name());
+    copy.set_annotation(kReleaseAnnotation, release_name);
+    copy.json()["spec"] = live->spec();
+    out.push_back(std::move(copy));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::string, std::string>> retained_releases(const core::Snapshot& snap) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& gk : {core::kDestinationRuleGk, core::kVirtualServiceGk})
+    for (const core::Object* o : snap.list(gk))
+      if (retained(*o)) out.emplace_back(o->ns(), o->annotation(kReleaseAnnotation));
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
 std::optional<std::string> find_conflict(const core::Snapshot& snap, const core::Object& owner, std::string_view service) {
   std::string ours = routes_name(owner.name());
-  auto mine = [&](const core::Object* o) { return o->ns() == owner.ns() && o->name() == ours && owned_by_release(*o, owner.name()); };
+  // Ours: owned, or left unowned by this release when it finished.
+  auto mine = [&](const core::Object* o) {
+    return o->ns() == owner.ns() && o->name() == ours &&
+           (owned_by_release(*o, owner.name()) || o->annotation(kReleaseAnnotation) == owner.name());
+  };
   for (const core::Object* vs : snap.list(core::kVirtualServiceGk)) {
     if (mine(vs)) continue;
     const core::Json& spec = vs->spec();

@@ -19,8 +19,20 @@ namespace slime::canary {
 // Weights per subset, in subset order.
 using Weights = std::vector<std::pair<std::string, int>>;
 
+// Every route carries this annotation naming its release.
+inline constexpr const char* kReleaseAnnotation = "canary.slime.io/release";
+
+// `owned`: with an ownerReference to the release, so that deleting the release deletes the routes. A
+// finished release (Succeeded, Failed) writes them without one: they outlive the release and keep
+// 100 % on the version it ended on (see retained_routes).
 std::vector<core::Object> render_routes(const core::Object& owner, std::string_view service,
-                                        const std::vector<Subset>& subsets, const Weights& weights);
+                                        const std::vector<Subset>& subsets, const Weights& weights, bool owned = true);
+
+// The routes a finished release left behind in `ns` under `release_name` (annotated, no ownerReference),
+// rebuilt from the live objects so the runtime keeps them instead of pruning them once the release is gone.
+std::vector<core::Object> retained_routes(const core::Snapshot& snap, std::string_view ns, std::string_view release_name);
+// "<namespace>/<release>" of every retained route in the snapshot.
+std::vector<std::pair<std::string, std::string>> retained_releases(const core::Snapshot& snap);
 
 // "VirtualService default/reviews-by-hand" for the first object of another writer that routes the host.
 std::optional<std::string> find_conflict(const core::Snapshot& snap, const core::Object& owner, std::string_view service);
