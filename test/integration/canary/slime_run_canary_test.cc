@@ -4,19 +4,16 @@
 // Short intervals (1 s steps, a 4 s analysis window); no assertion on wall-clock times, only on the
 // order of what happens, with generous deadlines.
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
 
 #include "prometheus_fixture.h"
+#include "slime_process.h"
 #include "slime/core/yaml.h"
 #include "test_exporter.h"
 
@@ -26,12 +23,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::slurp;
 
 constexpr const char* kRelease = R"(apiVersion: microservice.slime.io/v1alpha1
 kind: CanaryRelease
@@ -109,28 +101,13 @@ class SlimeRunCanary : public ::testing::Test {
                                           "metric:\n  prometheus:\n    address: "
                                        << prometheus_->address() << "\n";
     log_ = dir_.string() + ".log";
-    pid_ = fork();
-    ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      FILE* f = std::freopen(log_.c_str(), "w", stderr);
-      (void)f;
-      dup2(fileno(stderr), fileno(stdout));
-      std::string bin = std::string(SLIME_BINARY_DIR) + "/bin/slime";
-      std::string state = (dir_ / "cluster").string(), config = (dir_ / "slime.yaml").string();
-      execl(bin.c_str(), "slime", "run", "--state-dir", state.c_str(), "--config", config.c_str(), "--admin-addr", "",
-            "--als-addr", "off", nullptr);
-      _exit(127);
-    }
+    slime_.start({"run", "--state-dir", (dir_ / "cluster").string(), "--config", (dir_ / "slime.yaml").string(),
+                  "--admin-addr", "", "--als-addr", "off"},
+                 log_);
   }
 
   void TearDown() override {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int status = 0;
-      for (int i = 0; i < 400 && waitpid(pid_, &status, WNOHANG) != pid_; ++i) std::this_thread::sleep_for(50ms);
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, WNOHANG);
-    }
+    slime_.kill_now(SIGTERM);
     traffic_.reset();
     if (!dir_.empty() && !HasFailure()) {
       fs::remove_all(dir_);
@@ -169,7 +146,7 @@ class SlimeRunCanary : public ::testing::Test {
   std::unique_ptr<Traffic> traffic_;
   std::unique_ptr<testing::PrometheusProcess> prometheus_;
   fs::path dir_, log_;
-  pid_t pid_ = -1;
+  testing::SlimeProcess slime_;
 };
 
 TEST_F(SlimeRunCanary, WeightsAdvanceStepByStepThenAnErrorRiseRollsBack) {
