@@ -24,6 +24,22 @@ struct ProxyStats {
   std::atomic<int64_t> active_connections{0};
 };
 
+// Counts a downstream connection in `total` (connections, tcp_connections) and in active_connections
+// for as long as it lives (the accept loop's bound reads active_connections).
+class ConnectionCount {
+ public:
+  ConnectionCount(ProxyStats& stats, std::atomic<uint64_t>& total) : stats_(stats) {
+    total.fetch_add(1, std::memory_order_relaxed);
+    stats_.active_connections.fetch_add(1, std::memory_order_relaxed);
+  }
+  ~ConnectionCount() { stats_.active_connections.fetch_sub(1, std::memory_order_relaxed); }
+  ConnectionCount(const ConnectionCount&) = delete;
+  ConnectionCount& operator=(const ConnectionCount&) = delete;
+
+ private:
+  ProxyStats& stats_;
+};
+
 class ProxyServer {
  public:
   explicit ProxyServer(ProxyOptions opts);

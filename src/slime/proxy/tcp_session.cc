@@ -28,15 +28,6 @@ constexpr size_t kRelayBuffer = 32 * 1024;  // per direction
 
 auto tok(error_code& ec) { return asio::redirect_error(use_awaitable, ec); }
 
-struct TcpGuard {
-  ProxyStats& s;
-  explicit TcpGuard(ProxyStats& stats) : s(stats) {
-    s.tcp_connections.fetch_add(1, std::memory_order_relaxed);
-    s.active_connections.fetch_add(1, std::memory_order_relaxed);
-  }
-  ~TcpGuard() { s.active_connections.fetch_sub(1, std::memory_order_relaxed); }
-};
-
 // The relay's shared state: when either direction last moved a byte, and closing both sockets at once.
 struct Relay {
   tcp::socket& down;
@@ -130,7 +121,7 @@ bool is_self(const std::string& ip, uint16_t port, const DestinationRules& rules
 }  // namespace
 
 awaitable<void> serve_tcp_connection(tcp::socket socket, uint16_t listen_port, SessionContext& ctx) {
-  TcpGuard guard(ctx.stats);
+  ConnectionCount guard(ctx.stats, ctx.stats.tcp_connections);
   error_code ec;
   auto peer = socket.remote_endpoint(ec);
   if (ec) co_return;
