@@ -27,6 +27,7 @@ namespace {
 struct ProxyArgs {
   proxy::ProxyOptions opts;
   std::vector<std::string> listen;
+  std::vector<std::string> tcp_listen;
   std::string state_dir;
   std::string kubeconfig, context;
   std::string report;
@@ -35,6 +36,7 @@ struct ProxyArgs {
   bool cleanup_wormhole_ports = false;
   bool wormhole_port_priority = false;
   double connect_timeout_s = 10, header_timeout_s = 30, idle_timeout_s = 90, response_timeout_s = 0;
+  double proxy_header_timeout_s = 5, tcp_idle_timeout_s = 3600;
 };
 
 std::string env(const char* name) {
@@ -56,6 +58,14 @@ int run_proxy(ProxyArgs& args) {
 
   auto& opts = args.opts;
   if (!args.listen.empty()) opts.listen = args.listen;
+  // TCP lazy loading: lazyload's global-sidecar Deployment sets SLIME_TCP_LISTEN (comma-separated).
+  opts.tcp_listen = args.tcp_listen;
+  if (opts.tcp_listen.empty())
+    for (auto addr = env("SLIME_TCP_LISTEN"); !addr.empty();) {
+      auto comma = addr.find(',');
+      if (auto item = addr.substr(0, comma); !item.empty()) opts.tcp_listen.push_back(item);
+      addr = comma == std::string::npos ? std::string() : addr.substr(comma + 1);
+    }
   // The original's environment, where a flag was not given.
   if (opts.probe_addr.empty() && !env("PROBE_PORT").empty()) opts.probe_addr = "0.0.0.0:" + env("PROBE_PORT");
   opts.rules.wormhole_port_priority = args.wormhole_port_priority || env("WORMHOLE_PORT_PRIOR_TO_HOST_PORT") == "true";
@@ -63,12 +73,14 @@ int run_proxy(ProxyArgs& args) {
   opts.header_timeout = ms(args.header_timeout_s);
   opts.idle_timeout = ms(args.idle_timeout_s);
   opts.response_timeout = ms(args.response_timeout_s);
+  opts.proxy_header_timeout = ms(args.proxy_header_timeout_s);
+  opts.tcp_idle_timeout = ms(args.tcp_idle_timeout_s);
 
   std::unique_ptr<metric::AccessLogReporter> reporter;
   if (!args.report.empty()) {
     reporter = std::make_unique<metric::AccessLogReporter>(metric::AccessLogReporter::Options{.target = args.report});
     opts.on_call = [r = reporter.get()](const proxy::CallRecord& c) {
-      r->report(metric::ReportedCall{c.source_ip, c.source_port, c.listen_port, c.authority, c.path, c.status});
+      r->report(metric::ReportedCall{c.source_ip, c.source_port, c.listen_port, c.authority, c.path, c.status, c.tcp});
     };
   }
 
@@ -115,7 +127,12 @@ int run_proxy(ProxyArgs& args) {
     spdlog::warn("proxy: no service list (--state-dir, --kubeconfig): forwarding to any destination, as the original did");
   }
   std::unique_ptr<proxy::ClusterMeshSource> mesh_source;
-  if (mesh_cluster) mesh_source = std::make_unique<proxy::ClusterMeshSource>(*mesh_cluster, set_mesh);
+  if (mesh_cluster) {
+    mesh_source = std::make_unique<proxy::ClusterMeshSource>(*mesh_cluster, set_mesh);
+    mesh_source->set_tcp_sink([&server](std::shared_ptr<const proxy::TcpRoutes> r) { server.set_tcp_routes(std::move(r)); });
+  } else if (!opts.tcp_listen.empty()) {
+    spdlog::warn("proxy: --tcp-listen without a service list refuses every connection (TCP is never relayed blindly)");
+  }
   std::unique_ptr<proxy::WormholeListeners> wormhole;
   if (wormhole_key) {
     auto& store = cm_cluster ? cm_cluster->store() : mesh_cluster->store();
@@ -143,6 +160,8 @@ int run_proxy(ProxyArgs& args) {
   if (wormhole) wormhole->activate();
   for (size_t i = 0; i < opts.listen.size(); ++i)
     spdlog::info("proxy: listening addr={} port={}", opts.listen[i], server.ports()[i]);
+  for (size_t i = 0; i < opts.tcp_listen.size(); ++i)
+    spdlog::info("proxy: listening addr={} port={} (TCP, PROXY protocol)", opts.tcp_listen[i], server.tcp_ports()[i]);
   if (server.probe_port()) spdlog::info("proxy: probe listening port={}", server.probe_port());
   if (reporter) spdlog::info("proxy: reporting calls to access-log service target={}", args.report);
 
@@ -163,6 +182,16 @@ void add_proxy_command(CLI::App& app, Runner& run) {
   auto* cmd = app.add_subcommand("proxy", "Run the global-sidecar proxy: the fallback hop that forwards calls to "
                                           "services a caller's Sidecar does not know yet");
   cmd->add_option("--listen", args->listen, "Listen address host:port (repeatable; default 0.0.0.0:80)");
+  cmd->add_option("--tcp-listen", args->tcp_listen,
+                  "TCP listen address host:port (repeatable; default: $SLIME_TCP_LISTEN): connections start with a "
+                  "PROXY protocol v1/v2 header naming the caller and the mesh service address it dialled (TCP lazy "
+                  "loading); only mesh Service ports are relayed");
+  cmd->add_option("--proxy-header-timeout", args->proxy_header_timeout_s,
+                  "Seconds for a TCP connection to send its PROXY header")
+      ->capture_default_str();
+  cmd->add_option("--tcp-idle-timeout", args->tcp_idle_timeout_s,
+                  "Seconds a relayed TCP connection may go without a byte either way")
+      ->capture_default_str();
   cmd->add_option("--probe-addr", args->opts.probe_addr,
                   "Health probe address: 200 on every path (default: 0.0.0.0:$PROBE_PORT when set)");
   auto* dir = cmd->add_option("--state-dir", args->state_dir,

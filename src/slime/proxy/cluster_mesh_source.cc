@@ -17,10 +17,14 @@ ClusterMeshSource::ClusterMeshSource(store::Cluster& cluster, Sink sink, std::ch
 ClusterMeshSource::~ClusterMeshSource() { stop(); }
 
 void ClusterMeshSource::rebuild() {
-  auto index = cluster_.store().read(
-      [](const core::Snapshot& s) { return std::make_shared<const MeshIndex>(MeshIndex::build(s)); });
+  std::shared_ptr<const TcpRoutes> tcp;
+  auto index = cluster_.store().read([&](const core::Snapshot& s) {
+    if (tcp_sink_) tcp = std::make_shared<const TcpRoutes>(TcpRoutes::build(s));
+    return std::make_shared<const MeshIndex>(MeshIndex::build(s));
+  });
   spdlog::info("proxy: mesh updated source={} services={}", cluster_.describe(), index->services());
   sink_(std::move(index));
+  if (tcp_sink_) tcp_sink_(std::move(tcp));
 }
 
 core::Result<void> ClusterMeshSource::start(std::chrono::milliseconds sync_timeout) {

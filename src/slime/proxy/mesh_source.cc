@@ -36,6 +36,7 @@ bool ManifestMeshSource::reload_if_changed() {
   auto index = std::make_shared<const MeshIndex>(MeshIndex::build(mem));
   spdlog::info("proxy: mesh loaded dir={} services={}", dir_, index->services());
   sink_(std::move(index));
+  if (tcp_sink_) tcp_sink_(std::make_shared<const TcpRoutes>(TcpRoutes::build(mem)));
   return true;
 }
 

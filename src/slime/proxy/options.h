@@ -22,12 +22,15 @@ struct CallRecord {
   std::string path;
   unsigned status = 0;    // the response status (an h2 stream's :status)
   bool h2 = false;
+  bool tcp = false;       // a relayed TCP connection (--tcp-listen): authority is the Service's name:port
 };
 
 struct ProxyOptions {
   std::vector<std::string> listen = {"0.0.0.0:80"};  // "host:port"; port 0 picks a free one
   std::string probe_addr;                            // empty: no probe listener
   std::string dynamic_listen_host = "0.0.0.0";       // where wormhole-port listeners bind
+  // TCP listeners whose connections start with a PROXY protocol header (TCP lazy loading).
+  std::vector<std::string> tcp_listen;
   DestinationRules rules;
   bool trust_forwarded_for = false;
   int threads = 1;
@@ -43,6 +46,8 @@ struct ProxyOptions {
   std::chrono::milliseconds response_timeout = 0s;  // 0: none (the original routes with timeout 0s)
   std::chrono::milliseconds tunnel_idle_timeout = 3600s;  // h2c and upgraded connections
   std::chrono::milliseconds body_idle_timeout = 300s;     // no byte of a streaming body for this long
+  std::chrono::milliseconds proxy_header_timeout = 5s;    // a TCP connection's PROXY header must arrive within this
+  std::chrono::milliseconds tcp_idle_timeout = 3600s;     // no byte either way (Envoy's tcp_proxy default)
 
   std::function<void(const CallRecord&)> on_call;  // called on an I/O thread: must not block
 };

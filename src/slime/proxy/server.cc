@@ -50,7 +50,10 @@ struct ProxyServer::Impl {
   asio::io_context& main() { return *contexts.front(); }
   asio::io_context& next_context() { return *contexts[next.fetch_add(1, std::memory_order_relaxed) % contexts.size()]; }
 
-  awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acc, uint16_t port, bool probe) {
+  enum class Kind { kHttp, kProbe, kTcp };
+
+  awaitable<void> accept_loop(std::shared_ptr<tcp::acceptor> acc, uint16_t port, Kind kind) {
+    const bool probe = kind == Kind::kProbe;
     const auto& opts = ctx.opts;
     while (acc->is_open()) {
       // Bounded connections: past the limit, stop accepting (the kernel backlog holds the rest).
@@ -70,6 +73,7 @@ struct ProxyServer::Impl {
         continue;
       }
       if (probe) asio::co_spawn(home, serve_probe_connection(std::move(socket)), asio::detached);
+      else if (kind == Kind::kTcp) asio::co_spawn(home, serve_tcp_connection(std::move(socket), port, ctx), asio::detached);
       else asio::co_spawn(home, serve_proxy_connection(std::move(socket), port, ctx), asio::detached);
     }
   }
@@ -122,6 +126,7 @@ struct ProxyServer::Impl {
   std::atomic<size_t> next{0};
   std::vector<asio::executor_work_guard<asio::io_context::executor_type>> work;
   std::vector<std::shared_ptr<tcp::acceptor>> acceptors;
+  std::vector<std::shared_ptr<tcp::acceptor>> tcp_acceptors;
   std::shared_ptr<tcp::acceptor> probe;
   std::optional<asio::steady_timer> sweep_timer;
   // Wormhole-port listeners opened by set_dynamic_ports, by port.
@@ -138,15 +143,23 @@ void ProxyServer::set_mesh(std::shared_ptr<const MeshIndex> mesh) { impl_->routi
 
 std::shared_ptr<const MeshIndex> ProxyServer::mesh() const { return impl_->routing.get().mesh; }
 
+void ProxyServer::set_tcp_routes(std::shared_ptr<const TcpRoutes> routes) { impl_->routing.set_tcp(std::move(routes)); }
+
 size_t ProxyServer::idle_upstream() const { return impl_->pool.idle(); }
 
 core::Result<void> ProxyServer::start() {
-  if (opts_.listen.empty()) return core::fail("no listen address", "--listen");
+  if (opts_.listen.empty() && opts_.tcp_listen.empty()) return core::fail("no listen address", "--listen");
   for (const auto& addr : opts_.listen) {
     auto acc = impl_->bind(addr, "--listen");
     if (!acc) return std::unexpected(acc.error());
     ports_.push_back((*acc)->local_endpoint().port());
     impl_->acceptors.push_back(std::move(*acc));
+  }
+  for (const auto& addr : opts_.tcp_listen) {
+    auto acc = impl_->bind(addr, "--tcp-listen");
+    if (!acc) return std::unexpected(acc.error());
+    tcp_ports_.push_back((*acc)->local_endpoint().port());
+    impl_->tcp_acceptors.push_back(std::move(*acc));
   }
   if (!opts_.probe_addr.empty()) {
     auto acc = impl_->bind(opts_.probe_addr, "--probe-addr");
@@ -157,10 +170,16 @@ core::Result<void> ProxyServer::start() {
   // Loop protection needs the ports actually bound.
   auto rules = std::make_shared<DestinationRules>(opts_.rules);
   for (auto p : ports_) rules->own_ports.push_back(p);
+  for (auto p : tcp_ports_) rules->own_ports.push_back(p);
   impl_->routing.set_rules(std::move(rules));
+  using Kind = Impl::Kind;
   for (size_t i = 0; i < impl_->acceptors.size(); ++i)
-    asio::co_spawn(impl_->main(), impl_->accept_loop(impl_->acceptors[i], ports_[i], false), asio::detached);
-  if (impl_->probe) asio::co_spawn(impl_->main(), impl_->accept_loop(impl_->probe, probe_port_, true), asio::detached);
+    asio::co_spawn(impl_->main(), impl_->accept_loop(impl_->acceptors[i], ports_[i], Kind::kHttp), asio::detached);
+  for (size_t i = 0; i < impl_->tcp_acceptors.size(); ++i)
+    asio::co_spawn(impl_->main(), impl_->accept_loop(impl_->tcp_acceptors[i], tcp_ports_[i], Kind::kTcp),
+                   asio::detached);
+  if (impl_->probe)
+    asio::co_spawn(impl_->main(), impl_->accept_loop(impl_->probe, probe_port_, Kind::kProbe), asio::detached);
   impl_->schedule_sweep();
   for (auto& c : impl_->contexts) {
     impl_->work.push_back(asio::make_work_guard(*c));
@@ -177,7 +196,8 @@ std::vector<core::Error> ProxyServer::set_dynamic_ports(const std::vector<uint16
   std::lock_guard lock(impl_->dynamic_mu);
   bool changed = false;
   for (auto p : wanted) {
-    if (p == 0 || p == probe_port_ || impl_->dynamic.contains(p) || std::ranges::find(ports_, p) != ports_.end())
+    if (p == 0 || p == probe_port_ || impl_->dynamic.contains(p) || std::ranges::find(ports_, p) != ports_.end() ||
+        std::ranges::find(tcp_ports_, p) != tcp_ports_.end())
       continue;
     auto addr = join_host_port(opts_.dynamic_listen_host, p);
     auto acc = impl_->bind(addr, "wormholePorts");
@@ -187,7 +207,7 @@ std::vector<core::Error> ProxyServer::set_dynamic_ports(const std::vector<uint16
     }
     impl_->dynamic[p] = *acc;
     changed = true;
-    impl_->on_main([&] { asio::co_spawn(impl_->main(), impl_->accept_loop(*acc, p, false), asio::detached); },
+    impl_->on_main([&] { asio::co_spawn(impl_->main(), impl_->accept_loop(*acc, p, Impl::Kind::kHttp), asio::detached); },
                    !threads_.empty());
     spdlog::info("proxy: listening addr={} (wormhole port)", addr);
   }
@@ -212,6 +232,7 @@ std::vector<core::Error> ProxyServer::set_dynamic_ports(const std::vector<uint16
   if (changed) {
     auto rules = std::make_shared<DestinationRules>(opts_.rules);
     rules->own_ports = ports_;
+    rules->own_ports.insert(rules->own_ports.end(), tcp_ports_.begin(), tcp_ports_.end());
     for (const auto& [p, acc] : impl_->dynamic) rules->own_ports.push_back(p);
     impl_->routing.set_rules(std::move(rules));
   }
@@ -228,6 +249,7 @@ std::vector<uint16_t> ProxyServer::dynamic_ports() const {
 void ProxyServer::stop() {
   if (threads_.empty()) return;
   std::vector<std::shared_ptr<tcp::acceptor>> open = impl_->acceptors;
+  open.insert(open.end(), impl_->tcp_acceptors.begin(), impl_->tcp_acceptors.end());
   if (impl_->probe) open.push_back(impl_->probe);
   {
     std::lock_guard lock(impl_->dynamic_mu);

@@ -28,15 +28,6 @@ std::string_view view(const beast::flat_buffer& b) {
 
 bool is_timeout(const error_code& ec) { return ec == beast::error::timeout; }
 
-struct ActiveGuard {
-  ProxyStats& s;
-  explicit ActiveGuard(ProxyStats& stats) : s(stats) {
-    s.connections.fetch_add(1, std::memory_order_relaxed);
-    s.active_connections.fetch_add(1, std::memory_order_relaxed);
-  }
-  ~ActiveGuard() { s.active_connections.fetch_sub(1, std::memory_order_relaxed); }
-};
-
 void set_deadline(beast::tcp_stream& s, std::chrono::milliseconds d) {
   if (d.count() > 0) s.expires_after(d);
   else s.expires_never();
@@ -439,7 +430,7 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
 }  // namespace
 
 awaitable<void> serve_proxy_connection(tcp::socket socket, uint16_t listen_port, SessionContext& ctx) {
-  ActiveGuard guard(ctx.stats);
+  ConnectionCount guard(ctx.stats, ctx.stats.connections);
   error_code ec;
   auto peer = socket.remote_endpoint(ec);
   if (ec) co_return;

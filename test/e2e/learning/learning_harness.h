@@ -1,8 +1,9 @@
 #pragma once
 // The learning loop on loopback, in one process: a manifest directory with a caller (Service + Endpoints
 // at kCallerIp + ServiceFence) and N destination Services served by one HTTP backend; the controller
-// (runtime::run_service with the access-log service extension) and the proxy reporting to it. Shared by
-// test/e2e/learning and bench/learning.
+// (runtime::run_service with the access-log service extension) and the proxy reporting to it; the proxy
+// also has a --tcp-listen port, and two TCP echo Services (one with a cluster IP, one headless) are
+// registered for TCP lazy loading. Shared by test/e2e/learning and bench/learning.
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -44,6 +45,8 @@ class LearningHarness {
     if (controller_.joinable()) controller_.join();
     backend_.reset();
     grpc_backend_.reset();
+    tcp_echo_.reset();
+    tcp_echo_headless_.reset();
     std::error_code ec;
     std::filesystem::remove_all(dir_, ec);
   }
@@ -51,6 +54,8 @@ class LearningHarness {
   bool start() {
     backend_ = std::make_unique<slime::testing::HttpBackend>("backend");
     grpc_backend_ = std::make_unique<slime::testing::GrpcEchoBackend>("127.0.0.4");
+    tcp_echo_ = std::make_unique<slime::testing::TcpEchoBackend>("127.0.0.6");
+    tcp_echo_headless_ = std::make_unique<slime::testing::TcpEchoBackend>("127.0.0.7");
     write_manifests();
     auto cfg_json = core::Json::parse(R"({"name":"lazyload","kind":"lazyload","enable":true,
       "general":{"metricSourceType":"accesslog","wormholePort":["80"]},
@@ -92,19 +97,29 @@ class LearningHarness {
         metric::AccessLogReporter::Options{.target = "127.0.0.1:" + std::to_string(als_port_.load())});
     proxy::ProxyOptions opts;
     opts.listen = {"127.0.0.1:0"};
+    opts.tcp_listen = {"127.0.0.1:0"};
+    opts.proxy_header_timeout = std::chrono::milliseconds(500);
     opts.trust_forwarded_for = true;  // gRPC callers cannot bind the caller's IP: they name it instead
     opts.on_call = [r = reporter_.get()](const proxy::CallRecord& c) {
-      r->report({c.source_ip, c.source_port, c.listen_port, c.authority, c.path, c.status});
+      r->report({c.source_ip, c.source_port, c.listen_port, c.authority, c.path, c.status, c.tcp});
     };
     proxy_ = std::make_unique<proxy::ProxyServer>(opts);
     mesh_source_ = std::make_unique<proxy::ManifestMeshSource>(
         dir_, [p = proxy_.get()](std::shared_ptr<const proxy::MeshIndex> m) { p->set_mesh(std::move(m)); });
+    mesh_source_->set_tcp_sink(
+        [p = proxy_.get()](std::shared_ptr<const proxy::TcpRoutes> r) { p->set_tcp_routes(std::move(r)); });
     if (auto r = mesh_source_->start(); !r) return fail(r.error().str());
     if (auto r = proxy_->start(); !r) return fail(r.error().str());
     return true;
   }
 
   uint16_t proxy_port() const { return proxy_->ports().at(0); }
+  uint16_t tcp_proxy_port() const { return proxy_->tcp_ports().at(0); }
+  const proxy::ProxyServer& proxy() const { return *proxy_; }
+  // The TCP echo Services: tcp-echo (cluster IP 127.0.0.6, port = the echo's) and tcp-headless (endpoint
+  // 127.0.0.7, Service port 7000 -> the echo's port).
+  const slime::testing::TcpEchoBackend& tcp_echo() const { return *tcp_echo_; }
+  const slime::testing::TcpEchoBackend& tcp_echo_headless() const { return *tcp_echo_headless_; }
   const std::string& state_dir() const { return dir_; }
   const std::string& error() const { return error_; }
 
@@ -158,6 +173,13 @@ class LearningHarness {
         << "subsets: [{addresses: [{ip: " << backend_->ip() << "}], ports: [{name: http, port: " << backend_->port()
         << "}]}]\n";
     }
+    f << "---\napiVersion: v1\nkind: Service\nmetadata: {name: tcp-echo, namespace: default}\n"
+      << "spec: {clusterIP: 127.0.0.6, ports: [{name: tcp, port: " << tcp_echo_->port() << "}]}\n---\n"
+      << "apiVersion: v1\nkind: Service\nmetadata: {name: tcp-headless, namespace: default}\n"
+      << "spec: {clusterIP: None, ports: [{name: tcp, port: 7000}]}\n---\n"
+      << "apiVersion: v1\nkind: Endpoints\nmetadata: {name: tcp-headless, namespace: default}\n"
+      << "subsets: [{addresses: [{ip: 127.0.0.7}], ports: [{name: tcp, port: " << tcp_echo_headless_->port()
+      << "}]}]\n";
     // gRPC destinations grpc-0 and grpc-1, both served by the one gRPC backend.
     for (int i = 0; i < 2; ++i) {
       std::string n = "grpc-" + std::to_string(i);
@@ -173,6 +195,7 @@ class LearningHarness {
   std::string dir_, error_;
   std::unique_ptr<slime::testing::HttpBackend> backend_;
   std::unique_ptr<slime::testing::GrpcEchoBackend> grpc_backend_;
+  std::unique_ptr<slime::testing::TcpEchoBackend> tcp_echo_, tcp_echo_headless_;
   std::unique_ptr<modules::Instances> instances_;
   std::atomic<bool> stop_{false};
   std::atomic<int> exit_code_{-1};

@@ -126,16 +126,24 @@ sockaddr_in addr_of(const std::string& ip, uint16_t port) {
 
 // --- HttpBackend -------------------------------------------------------------------------------------------
 
-HttpBackend::HttpBackend(std::string name, std::string ip) : name_(std::move(name)), ip_(std::move(ip)) {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+namespace {
+// A listening socket on ip:0; `port` gets the port the kernel chose.
+int listen_on(const std::string& ip, int backlog, uint16_t& port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   int one = 1;
-  ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  auto a = addr_of(ip_, 0);
-  ::bind(listen_fd_, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  ::listen(listen_fd_, 128);
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  auto a = addr_of(ip, 0);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  ::listen(fd, backlog);
   socklen_t len = sizeof a;
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&a), &len);
-  port_ = ntohs(a.sin_port);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  port = ntohs(a.sin_port);
+  return fd;
+}
+}  // namespace
+
+HttpBackend::HttpBackend(std::string name, std::string ip) : name_(std::move(name)), ip_(std::move(ip)) {
+  listen_fd_ = listen_on(ip_, 128, port_);
   accept_thread_ = std::thread([this] {
     while (!stop_) {
       pollfd p{listen_fd_, POLLIN, 0};
@@ -147,6 +155,55 @@ HttpBackend::HttpBackend(std::string name, std::string ip) : name_(std::move(nam
       workers_.emplace_back([this, fd] { serve(fd); });
     }
   });
+}
+
+TcpEchoBackend::TcpEchoBackend(std::string ip) : ip_(std::move(ip)) {
+  listen_fd_ = listen_on(ip_, 1024, port_);
+  accept_thread_ = std::thread([this] {
+    while (!stop_) {
+      pollfd p{listen_fd_, POLLIN, 0};
+      if (::poll(&p, 1, 50) <= 0) continue;
+      int fd = ::accept(listen_fd_, nullptr, nullptr);
+      if (fd < 0) continue;
+      connections++;
+      active_++;
+      std::thread([this, fd] {
+        serve(fd);
+        active_--;
+      }).detach();
+    }
+  });
+}
+
+TcpEchoBackend::~TcpEchoBackend() {
+  stop_ = true;
+  accept_thread_.join();
+  ::close(listen_fd_);
+  while (active_.load() > 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+}
+
+void TcpEchoBackend::serve(int fd) {
+  int one = 1;
+  ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+  std::vector<char> buf(64 * 1024);
+  while (!stop_) {
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 50) <= 0) continue;
+    ssize_t n = ::read(fd, buf.data(), buf.size());
+    if (n <= 0) {
+      if (n == 0) ::shutdown(fd, SHUT_WR);
+      break;
+    }
+    for (ssize_t off = 0; off < n;) {
+      ssize_t w = ::send(fd, buf.data() + off, static_cast<size_t>(n - off), MSG_NOSIGNAL);
+      if (w <= 0) {
+        ::close(fd);
+        return;
+      }
+      off += w;
+    }
+  }
+  ::close(fd);
 }
 
 HttpBackend::~HttpBackend() {

@@ -35,6 +35,26 @@ class HttpBackend {
   std::mutex mu_;
 };
 
+// A TCP echo server: each connection gets back what it sends, and is half-closed when the client is.
+// One detached thread per connection (counted; the destructor waits for them).
+class TcpEchoBackend {
+ public:
+  explicit TcpEchoBackend(std::string ip = "127.0.0.6");
+  ~TcpEchoBackend();
+  uint16_t port() const { return port_; }
+  const std::string& ip() const { return ip_; }
+  std::atomic<int> connections{0};
+
+ private:
+  void serve(int fd);
+  std::string ip_;
+  int listen_fd_ = -1;
+  uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<int> active_{0};
+  std::thread accept_thread_;
+};
+
 // Answers Say and every Chat message with `prefix` + the text; Say("slow") answers after 1.5 s.
 class GrpcEchoBackend {
  public:

@@ -20,7 +20,9 @@ void fill_entry(const ReportedCall& call, envoy::data::accesslog::v3::HTTPAccess
   sa->set_port_value(call.source_port);
   *common->mutable_downstream_remote_address() = common->downstream_direct_remote_address();
   common->set_upstream_cluster("inbound|" + std::to_string(call.listen_port) + "||");
-  e.set_protocol_version(envoy::data::accesslog::v3::HTTPAccessLogEntry::HTTP11);
+  // A TCP connection is reported as an entry too (Envoy's TCP entries carry no authority, and the
+  // learning loop reads HTTP entries); its protocol version stays unspecified.
+  if (!call.tcp) e.set_protocol_version(envoy::data::accesslog::v3::HTTPAccessLogEntry::HTTP11);
   e.mutable_request()->set_authority(call.authority);
   e.mutable_request()->set_path(call.path);
   if (call.status) e.mutable_response()->mutable_response_code()->set_value(call.status);

@@ -23,6 +23,7 @@ struct ReportedCall {
   std::string authority;
   std::string path;
   uint32_t status = 0;
+  bool tcp = false;  // a relayed TCP connection: no HTTP protocol version, authority = Service name:port
 };
 
 class AccessLogReporter {

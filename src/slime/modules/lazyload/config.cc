@@ -170,6 +170,61 @@ core::Result<GlobalSidecarComponent> parse_component(const Json* v, const std::s
   return c;
 }
 
+// "a.b.c.d/n" (n <= 32) or "v6/n" (n <= 128): what Envoy's CidrRange can hold.
+bool valid_cidr(const std::string& s) {
+  auto slash = s.find('/');
+  if (slash == std::string::npos || slash == 0 || slash + 1 >= s.size() || s.size() - slash > 4) return false;
+  int len = 0;
+  for (size_t i = slash + 1; i < s.size(); ++i) {
+    if (!std::isdigit(static_cast<unsigned char>(s[i]))) return false;
+    len = len * 10 + (s[i] - '0');
+  }
+  std::string ip = s.substr(0, slash);
+  bool v6 = ip.find(':') != std::string::npos;
+  if (len > (v6 ? 128 : 32)) return false;
+  if (v6) {
+    for (char c : ip)
+      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != ':' && c != '.') return false;
+    return ip.find(":::") == std::string::npos;
+  }
+  int parts = 0;
+  for (size_t start = 0; start <= ip.size(); ++parts) {
+    size_t dot = ip.find('.', start);
+    std::string n = ip.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (n.empty() || n.size() > 3 || (n.size() > 1 && n[0] == '0')) return false;
+    for (char c : n)
+      if (!std::isdigit(static_cast<unsigned char>(c))) return false;
+    if (std::stoi(n) > 255) return false;
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  return parts == 3;  // counted before the last part
+}
+
+core::Result<TcpLazyloadConfig> parse_tcp_lazyload(const Json* v, std::vector<core::Error>& warnings) {
+  TcpLazyloadConfig c;
+  if (!v) return c;
+  FieldReader r(*v, "tcpLazyload");
+  if (!r.ok()) return core::fail("expected a mapping", "tcpLazyload");
+  LL_TRY(c.enable, r.boolean("enable"));
+  LL_TRY(c.port, r.integer("port", c.port));
+  if (c.port <= 0 || c.port > 65535) return core::fail("expected a port number 1..65535", r.child("port"));
+  LL_TRY(c.service_cidrs, string_list(r, "serviceCidrs"));
+  for (size_t i = 0; i < c.service_cidrs.size(); ++i)
+    if (!valid_cidr(c.service_cidrs[i]))
+      return core::fail("expected a CIDR such as 10.96.0.0/12, got '" + c.service_cidrs[i] + "'",
+                        r.child("serviceCidrs") + "[" + std::to_string(i) + "]");
+  if (c.enable && c.service_cidrs.empty()) {
+    core::Error w;
+    w.message = "tcpLazyload needs serviceCidrs (the destinations to send to the global sidecar); TCP lazy "
+                "loading stays off";
+    w.field = "tcpLazyload.serviceCidrs";
+    warnings.push_back(std::move(w));
+  }
+  add_unknown(r, warnings);
+  return c;
+}
+
 }  // namespace
 
 core::Result<ParsedConfig> parse_config(const core::ModuleConfig& module) {
@@ -241,6 +296,7 @@ core::Result<ParsedConfig> parse_config(const core::ModuleConfig& module) {
     if (d->count() > 0) c.dependency_ttl = *d;
   }
   LL_TRY(c.global_sidecar, parse_component(r.get("globalSidecar"), "globalSidecar", warnings));
+  LL_TRY(c.tcp_lazyload, parse_tcp_lazyload(r.get("tcpLazyload"), warnings));
   add_unknown(r, warnings);
 
   // Derived values.

@@ -44,6 +44,15 @@ struct GlobalSidecarComponent {
   int64_t log_source_port = 8082;
 };
 
+// TCP lazy loading (extension, docs/lazyload.md "TCP lazy loading"): unknown TCP destinations inside
+// `service_cidrs` go to the global sidecar's PROXY-protocol port.
+struct TcpLazyloadConfig {
+  bool enable = false;
+  int64_t port = 16088;
+  std::vector<std::string> service_cidrs;  // "10.96.0.0/12", validated
+  bool active() const { return enable && !service_cidrs.empty(); }
+};
+
 enum class MetricSource { kAccessLog, kPrometheus };
 
 struct FenceConfig {
@@ -75,6 +84,7 @@ struct FenceConfig {
   // --- extensions ---
   std::optional<std::chrono::seconds> dependency_ttl;       // idle TTL of learned dependencies; unset = never
   GlobalSidecarComponent global_sidecar;
+  TcpLazyloadConfig tcp_lazyload;
 
   // --- derived / from the rest of the module entry ---
   DomainAliases aliases;                 // compiled domain_alias_rules (empty when they failed to compile)

@@ -79,7 +79,7 @@ std::vector<std::string> global_sidecar_namespaces(const FenceConfig& config) {
   return {config.cluster_gs_ns()};
 }
 
-Object gs_service(const std::string& ns, const std::vector<int64_t>& ports) {
+Object gs_service(const std::string& ns, const std::vector<int64_t>& ports, int64_t tcp_port) {
   Object o = named("v1", "Service", ns, kGlobalSidecar);
   o.set_label("app", "global-sidecar");
   o.set_label("service", "global-sidecar");
@@ -87,6 +87,8 @@ Object gs_service(const std::string& ns, const std::vector<int64_t>& ports) {
   Json p = Json::array();
   for (int64_t port : ports)
     p.push_back({{"name", "http-" + std::to_string(port)}, {"port", port}, {"protocol", "TCP"}, {"targetPort", port}});
+  if (tcp_port > 0)
+    p.push_back({{"name", "tcp-" + std::to_string(tcp_port)}, {"port", tcp_port}, {"protocol", "TCP"}, {"targetPort", tcp_port}});
   o.json()["spec"] = {{"ports", std::move(p)},
                       {"selector", {{"app", "global-sidecar"}}},
                       {"sessionAffinity", "None"},
@@ -122,6 +124,12 @@ Object gs_deployment(const FenceConfig& config, const std::string& ns, const std
 
   Json container_ports = Json::array();
   for (int64_t p : ports) container_ports.push_back({{"containerPort", p}, {"protocol", "TCP"}});
+  const auto& tcp = config.tcp_lazyload;
+  if (tcp.active()) {
+    container_ports.push_back({{"containerPort", tcp.port}, {"protocol", "TCP"}});
+    // The PROXY header arrives in clear on this port: the pod's own istio-proxy must not intercept it.
+    annotations["traffic.sidecar.istio.io/excludeInboundPorts"] = std::to_string(tcp.port);
+  }
   auto probe = [&](const char* path, int initial, int period, int timeout, int failure) {
     return Json{{"failureThreshold", failure},
                 {"httpGet", {{"path", path}, {"port", gs.probe_port}, {"scheme", "HTTP"}}},
@@ -146,6 +154,8 @@ Object gs_deployment(const FenceConfig& config, const std::string& ns, const std
       {"readinessProbe", probe("/healthz/ready", 1, 2, 1, 30)},
       {"securityContext", {{"privileged", true}}}};
   if (!gs.resources.is_null()) container["resources"] = gs.resources;
+  if (tcp.active())
+    container["env"].push_back({{"name", "SLIME_TCP_LISTEN"}, {"value", "0.0.0.0:" + std::to_string(tcp.port)}});
 
   Json pod_spec = {{"serviceAccountName", "global-sidecar"}, {"containers", Json::array({std::move(container)})}};
   if (!gs.image_pull_secrets.is_null()) pod_spec["imagePullSecrets"] = gs.image_pull_secrets;
@@ -254,6 +264,68 @@ Object to_global_sidecar_filter(const FenceConfig& config, const std::string& gs
   return o;
 }
 
+Object tcp_fallback_filter(const FenceConfig& config, const std::string& gs_ns, const std::string& filter_ns) {
+  const auto& tcp = config.tcp_lazyload;
+  Object o = named("networking.istio.io/v1alpha3", "EnvoyFilter", filter_ns, kToGlobalSidecarTcp);
+  const std::string cluster = "slime-tcp-global-sidecar." + gs_ns;
+  auto outbound = [&](Json extra) {
+    Json m = {{"context", "SIDECAR_OUTBOUND"}};
+    for (auto& [k, v] : extra.items()) m[k] = v;
+    if (!config.proxy_version.empty()) m["proxy"] = {{"proxyVersion", config.proxy_version}};
+    return m;
+  };
+  // (1) The hop: the global sidecar's TCP port, every connection prefixed with a PROXY v2 header carrying
+  //     the caller and the original destination (tcp_proxy puts the downstream addresses in the filter state
+  //     the upstream PROXY-protocol socket writes). Not Istio's outbound cluster: its mTLS socket would sit
+  //     under the header, and the global sidecar's inbound capture is off for this port.
+  Json endpoint = {{"endpoint",
+                    {{"address",
+                      {{"socket_address",
+                        {{"address", "global-sidecar." + gs_ns + ".svc.cluster.local"}, {"port_value", tcp.port}}}}}}}};
+  Json cluster_value = {
+      {"name", cluster},
+      {"type", "STRICT_DNS"},
+      {"connect_timeout", "5s"},
+      {"lb_policy", "ROUND_ROBIN"},
+      {"load_assignment",
+       {{"cluster_name", cluster},
+        {"endpoints", Json::array({Json{{"lb_endpoints", Json::array({std::move(endpoint)})}}})}}},
+      {"transport_socket",
+       {{"name", "envoy.transport_sockets.upstream_proxy_protocol"},
+        {"typed_config",
+         {{"@type", "type.googleapis.com/envoy.extensions.transport_sockets.proxy_protocol.v3.ProxyProtocolUpstreamTransport"},
+          {"config", {{"version", "V2"}}},
+          {"transport_socket",
+           {{"name", "envoy.transport_sockets.raw_buffer"},
+            {"typed_config", {{"@type", "type.googleapis.com/envoy.extensions.transport_sockets.raw_buffer.v3.RawBuffer"}}}}}}}}}};
+  // (2) Unknown destinations inside the service CIDRs: a filter chain on the capture listener. Known
+  //     services have their own listeners and never reach virtualOutbound; addresses outside the ranges
+  //     keep Istio's passthrough chain (Envoy prefers the chain with a matching prefix).
+  Json ranges = Json::array();
+  for (const auto& cidr : tcp.service_cidrs) {
+    auto slash = cidr.find('/');
+    ranges.push_back({{"address_prefix", cidr.substr(0, slash)}, {"prefix_len", std::stoi(cidr.substr(slash + 1))}});
+  }
+  Json chain = {
+      {"name", std::string(kTcpLazyloadChain)},
+      {"filter_chain_match", {{"prefix_ranges", std::move(ranges)}}},
+      {"filters",
+       Json::array({Json{{"name", "envoy.filters.network.tcp_proxy"},
+                         {"typed_config",
+                          {{"@type", "type.googleapis.com/envoy.extensions.filters.network.tcp_proxy.v3.TcpProxy"},
+                           {"stat_prefix", std::string(kTcpLazyloadChain)},
+                           {"cluster", cluster}}}}})}};
+  o.json()["spec"] = {
+      {"configPatches",
+       Json::array({Json{{"applyTo", "CLUSTER"},
+                         {"match", outbound(Json::object())},
+                         {"patch", {{"operation", "ADD"}, {"value", std::move(cluster_value)}}}},
+                    Json{{"applyTo", "FILTER_CHAIN"},
+                         {"match", outbound({{"listener", {{"name", "virtualOutbound"}}}})},
+                         {"patch", {{"operation", "ADD"}, {"value", std::move(chain)}}}}})}};
+  return o;
+}
+
 Object accesslog_filter(const FenceConfig& config, const std::string& ns) {
   Object o = named("networking.istio.io/v1alpha3", "EnvoyFilter", ns, "global-sidecar-accesslog");
   bool legacy = config.global_sidecar.legacy_filter_name;
@@ -319,7 +391,7 @@ std::vector<Object> render_global_sidecar(const FenceConfig& config, const std::
   std::vector<Object> out;
   bool cluster = !config.namespace_mode();
   for (const auto& ns : global_sidecar_namespaces(config)) {
-    out.push_back(gs_service(ns, ports));
+    out.push_back(gs_service(ns, ports, config.tcp_lazyload.active() ? config.tcp_lazyload.port : 0));
     if (config.support_h2) {
       Object dr = named("networking.istio.io/v1beta1", "DestinationRule", ns, kGlobalSidecar);
       dr.json()["spec"] = {{"host", "global-sidecar." + ns + ".svc.cluster.local"},
@@ -351,6 +423,8 @@ std::vector<Object> render_global_sidecar(const FenceConfig& config, const std::
     out.push_back(gs_deployment(config, ns, ports));
     if (config.metric_source == MetricSource::kPrometheus) out.push_back(metadata_exchange_remove_filter(ns));
     out.push_back(to_global_sidecar_filter(config, ns, cluster ? config.global.istio_namespace : ns, ports));
+    if (config.tcp_lazyload.active())
+      out.push_back(tcp_fallback_filter(config, ns, cluster ? config.global.istio_namespace : ns));
     if (config.metric_source == MetricSource::kAccessLog) {
       out.push_back(accesslog_filter(config, ns));
       out.push_back(accesslog_source_config_map(config, ns));

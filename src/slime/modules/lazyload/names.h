@@ -39,6 +39,8 @@ inline constexpr std::string_view kServiceFencedLabel = "slime.io/serviceFenced"
 // The global sidecar.
 inline constexpr std::string_view kGlobalSidecar = "global-sidecar";
 inline constexpr std::string_view kToGlobalSidecar = "to-global-sidecar";
+inline constexpr std::string_view kToGlobalSidecarTcp = "to-global-sidecar-tcp";  // TCP lazy loading
+inline constexpr std::string_view kTcpLazyloadChain = "slime-tcp-lazyload";   // its virtualOutbound filter chain
 inline constexpr std::string_view kAccessLogSource = "lazyload-accesslog-source";
 
 // Reconcile key prefixes.

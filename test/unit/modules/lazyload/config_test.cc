@@ -89,6 +89,39 @@ TEST(FenceConfig, UnknownKeysAndBadAliasesAreWarnings) {
   EXPECT_TRUE(r->config.aliases.empty());
 }
 
+TEST(FenceConfig, TcpLazyloadIsOffByDefaultAndNeedsServiceCidrs) {
+  FenceConfig off = config_of();
+  EXPECT_FALSE(off.tcp_lazyload.enable);
+  EXPECT_FALSE(off.tcp_lazyload.active());
+  EXPECT_EQ(off.tcp_lazyload.port, 16088);
+
+  FenceConfig on = config_of(R"Y({tcpLazyload: {enable: true, port: 15432, serviceCidrs: [10.96.0.0/12, "fd00:10:96::/112"]}})Y");
+  EXPECT_TRUE(on.tcp_lazyload.active());
+  EXPECT_EQ(on.tcp_lazyload.port, 15432);
+  EXPECT_EQ(on.tcp_lazyload.service_cidrs, (std::vector<std::string>{"10.96.0.0/12", "fd00:10:96::/112"}));
+
+  core::ModuleConfig m;
+  m.general = *core::parse_yaml("{tcpLazyload: {enable: true}}");
+  auto r = parse_config(m);
+  ASSERT_TRUE(r);
+  EXPECT_FALSE(r->config.tcp_lazyload.active());
+  ASSERT_EQ(r->warnings.size(), 1u);
+  EXPECT_EQ(r->warnings[0].field, "tcpLazyload.serviceCidrs");
+
+  for (const char* bad : {"{tcpLazyload: {serviceCidrs: [10.96.0.0]}}", "{tcpLazyload: {serviceCidrs: [10.96.0/12]}}",
+                          "{tcpLazyload: {serviceCidrs: [10.96.0.256/12]}}", "{tcpLazyload: {serviceCidrs: [10.0.0.0/33]}}",
+                          "{tcpLazyload: {serviceCidrs: [\"fd00::/129\"]}}", "{tcpLazyload: {serviceCidrs: [a.b.c.d/8]}}"}) {
+    m.general = *core::parse_yaml(bad);
+    r = parse_config(m);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_EQ(r.error().field, "tcpLazyload.serviceCidrs[0]") << bad;
+  }
+  m.general = *core::parse_yaml("{tcpLazyload: {port: 70000}}");
+  r = parse_config(m);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().field, "tcpLazyload.port");
+}
+
 TEST(ParseDuration, GoSyntax) {
   EXPECT_EQ(parse_duration(core::Json("24h"))->count(), 86400);
   EXPECT_EQ(parse_duration(core::Json("90s"))->count(), 90);
