@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "slime/core/yaml.h"
+#include "slime/store/definition_files.h"
 
 namespace slime::cli {
 namespace {
@@ -56,6 +57,7 @@ core::Result<core::SlimeConfig> load_config_file(const std::string& path) {
   else if (!bundle->is_null()) doc = std::move(*bundle);
   auto cfg = core::parse_slime_config(*doc, path);
   if (!cfg) return cfg;
+  store::read_definition_files(*cfg, path);
   for (const auto& w : cfg->warnings) std::cerr << "warning: " << w.str() << '\n';
   return cfg;
 }

@@ -21,6 +21,7 @@
 #include "slime/core/yaml.h"
 #include "slime/modules/registry.h"
 #include "slime/render/render.h"
+#include "slime/store/definition_files.h"
 #include "slime/store/manifest_loader.h"
 
 namespace fs = std::filesystem;
@@ -79,6 +80,7 @@ TEST_P(Golden, RendersExpectedObjects) {
     auto parsed = core::parse_slime_config(*doc, (c.dir / "config.yaml").string());
     ASSERT_TRUE(parsed) << parsed.error().str();
     config = std::move(*parsed);
+    store::read_definition_files(config, (c.dir / "config.yaml").string());
   } else {
     core::ModuleConfig m;
     m.name = m.kind = c.module;
