@@ -75,12 +75,13 @@ TEST_P(Golden, RendersExpectedObjects) {
 
   core::SlimeConfig config;
   if (fs::exists(c.dir / "config.yaml")) {
-    auto doc = core::parse_yaml(read_file(c.dir / "config.yaml"), "config.yaml");
+    core::FieldLines lines;
+    auto doc = core::parse_yaml(read_file(c.dir / "config.yaml"), "config.yaml", &lines);
     ASSERT_TRUE(doc) << doc.error().str();
     auto parsed = core::parse_slime_config(*doc, (c.dir / "config.yaml").string());
     ASSERT_TRUE(parsed) << parsed.error().str();
     config = std::move(*parsed);
-    store::read_definition_files(config, (c.dir / "config.yaml").string());
+    store::read_definition_files(config, (c.dir / "config.yaml").string(), &*doc, &lines);
   } else {
     core::ModuleConfig m;
     m.name = m.kind = c.module;

@@ -7,10 +7,14 @@
 #include <string>
 
 #include "slime/core/config.h"
+#include "slime/core/yaml.h"
 
 namespace slime::store {
 
-// Relative names are resolved against the directory of `config_path`.
-void read_definition_files(core::SlimeConfig& config, const std::string& config_path);
+// Relative names are resolved against the directory of `config_path`. With the config file's parsed
+// document and field lines, an inline definition also gets `general.definitionLines` (field path inside
+// the definition -> line in the config file), so its errors carry lines too.
+void read_definition_files(core::SlimeConfig& config, const std::string& config_path, const core::Json* doc = nullptr,
+                           const core::FieldLines* lines = nullptr);
 
 }  // namespace slime::store

@@ -303,6 +303,10 @@ Loaded load_definition(const core::ModuleConfig& config) {
   } else if (g.is_object() && g.contains("definition") && g["definition"].is_object()) {
     src.field_prefix = "general.definition";
     doc = g["definition"];
+    // Lines of the inline definition in the config file, when the config loader could tell them.
+    if (auto it = g.find("definitionLines"); it != g.end() && it->is_object())
+      for (auto& [path, line] : it->items())
+        if (line.is_number_integer()) src.lines[path] = line.get<int>();
   } else if (g.is_object() && g.contains("definition") && g["definition"].is_string()) {
     src.field_prefix = "general.definition";
     out.errors.push_back(src.error("", "names the file " + g["definition"].dump() +
