@@ -42,6 +42,9 @@ class ModuleNew : public ::testing::Test {
     for (const char* f : {"CMakeLists.txt", "golden_runner.cc"})
       fs::copy(kSource / "test" / "golden" / f, scratch_ / "test" / "golden" / f);
   }
+  void TearDown() override {
+    if (!HasFailure()) fs::remove_all(scratch_);  // kept for a look when something failed
+  }
   fs::path scratch_;
 };
 
