@@ -8,6 +8,7 @@
 #include "commands.h"
 #include "config_file.h"
 #include "slime/core/yaml.h"
+#include "slime/metric/fixture.h"
 #include "slime/modules/registry.h"
 #include "slime/render/render.h"
 #include "slime/store/manifest_loader.h"
@@ -21,6 +22,7 @@ struct RenderArgs {
   std::string output = "yaml";
   bool all = false;
   std::string now;
+  std::string metrics;  // metric fixture file (metric/fixture.h)
 };
 
 core::Result<std::chrono::system_clock::time_point> parse_now(const std::string& s) {
@@ -58,7 +60,15 @@ int run_render(const RenderArgs& args) {
   render::RenderOptions options;
   options.now = *now;
   options.keep_inputs = args.all;
-  core::NoMetrics metrics;
+  metric::MetricFixture metrics;
+  if (!args.metrics.empty()) {
+    auto fixture = metric::MetricFixture::load(args.metrics);
+    if (!fixture) {
+      std::cerr << "error: " << fixture.error().str() << '\n';
+      return 2;
+    }
+    metrics = std::move(*fixture);
+  }
   auto result = render::render(std::move(inputs), instances->modules, metrics, options);
 
   std::vector<core::Json> docs;
@@ -86,6 +96,12 @@ int run_render(const RenderArgs& args) {
     std::cout << core::to_yaml_stream(docs);
   }
 
+  // What a metric-driven module went through (phase changes), and the queries a fixture could answer.
+  for (const auto& ev : result.events)
+    std::cerr << "event: " << ev.regarding.gk.kind << " " << (ev.regarding.ns.empty() ? "" : ev.regarding.ns + "/")
+              << ev.regarding.name << ": " << ev.type << " " << ev.reason << ": " << ev.message << '\n';
+  if (!args.metrics.empty())
+    for (const auto& q : metrics.unanswered()) std::cerr << "note: the metric fixture has no value for " << q << '\n';
   for (const auto& e : loaded.errors) std::cerr << "error: " << e.str() << '\n';
   for (const auto& e : result.problems) std::cerr << "error: " << e.str() << '\n';
   return loaded.errors.empty() && result.problems.empty() ? 0 : 1;
@@ -101,6 +117,8 @@ void add_render_command(CLI::App& app, Runner& run) {
   cmd->add_option("--config", args->config, "Module configuration: a module entry, {module: [...]} or a SlimeBoot");
   cmd->add_option("-o,--output", args->output, "Output format")->check(CLI::IsMember({"yaml", "json"}));
   cmd->add_flag("--all", args->all, "Print the input objects too (with the statuses modules wrote)");
+  cmd->add_option("--metrics", args->metrics,
+                  "Metric fixture: YAML mapping each PromQL query a module asks to its value (offline preview)");
   cmd->add_option("--now", args->now, "Clock for time-dependent logic (RFC 3339, UTC); default: the current time");
   cmd->callback([args, &run] { run = [args] { return run_render(*args); }; });
 }

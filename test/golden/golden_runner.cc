@@ -2,6 +2,7 @@
 //   input.yaml and/or input/   the objects fed to `slime render`
 //   config.yaml   (optional)   module configuration; without it only <module> runs, with defaults
 //   options.yaml  (optional)   {now: RFC3339, all: bool}
+//   metrics.yaml  (optional)   metric fixture answering the modules' queries (metric/fixture.h)
 //   expected.yaml              the generated objects (with all: true, the inputs too)
 //   errors.txt    (optional)   one expected substring of the reported problems per line; without it
 //                              the case must render without problems
@@ -19,6 +20,7 @@
 #include "slime/core/config.h"
 #include "slime/core/json_diff.h"
 #include "slime/core/yaml.h"
+#include "slime/metric/fixture.h"
 #include "slime/modules/registry.h"
 #include "slime/render/render.h"
 #include "slime/store/definition_files.h"
@@ -113,7 +115,12 @@ TEST_P(Golden, RendersExpectedObjects) {
   auto loaded = store::load_paths(inputs);
   std::vector<core::Object> objects;
   for (auto& l : loaded.objects) objects.push_back(std::move(l.object));
-  core::NoMetrics metrics;
+  metric::MetricFixture metrics;
+  if (fs::exists(c.dir / "metrics.yaml")) {
+    auto fixture = metric::MetricFixture::load((c.dir / "metrics.yaml").string());
+    ASSERT_TRUE(fixture) << fixture.error().str();
+    metrics = std::move(*fixture);
+  }
   auto result = render::render(std::move(objects), instances->modules, metrics, options);
 
   std::vector<std::string> problems;

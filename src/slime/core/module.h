@@ -25,6 +25,16 @@ struct StatusUpdate {
   Json status;    // the complete new `.status`
 };
 
+// A Kubernetes Event a module asks the driver to record about one of the objects it reads (e.g. a
+// CanaryRelease changing phase). Modules emit one only when the status they return records the
+// transition, so a re-render of an unchanged world emits nothing.
+struct ModuleEvent {
+  ObjectKey regarding;
+  std::string type;  // "Normal" or "Warning"
+  std::string reason;
+  std::string message;
+};
+
 struct ModuleOutput {
   // Desired objects owned by the key. The driver prunes objects the key rendered before but not now.
   std::vector<Object> objects;
@@ -32,6 +42,11 @@ struct ModuleOutput {
   // Problems with the input (validation errors name the object and field); the key's valid parts
   // still render.
   std::vector<Error> problems;
+  // Events to record (`slime run`: once the statuses are written; `slime render`: printed).
+  std::vector<ModuleEvent> events;
+  // The key wants to be reconciled again at this time even if nothing it reads changes (a clock-driven
+  // step); `slime run` schedules it, `slime render` ignores it.
+  std::optional<std::chrono::system_clock::time_point> revisit_at;
 };
 
 // Clean-up on delete, for modules whose reconcile keys are the "<namespace>/<name>" of resources of one

@@ -94,6 +94,7 @@ RenderResult render(std::vector<core::Object> inputs, const std::vector<std::uni
         }
         for (auto& s : out.statuses) current.statuses.insert_or_assign(s.key, std::move(s.status));
         for (auto& p : out.problems) current.problems.push_back(std::move(p));
+        for (auto& e : out.events) result.events.push_back(std::move(e));
       }
     }
     result.rounds = round;

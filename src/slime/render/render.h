@@ -20,6 +20,7 @@ struct RenderResult {
   std::vector<core::Object> generated;  // sorted by apiVersion, kind, namespace, name; statuses applied
   std::vector<core::Object> inputs;     // with keep_inputs: as given, with the statuses modules wrote for them
   std::vector<core::Error> problems;    // from the final round, de-duplicated
+  std::vector<core::ModuleEvent> events;  // every round's, in order (transitions the rounds went through)
   int rounds = 0;
 };
 

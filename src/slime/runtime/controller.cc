@@ -156,6 +156,20 @@ size_t Controller::refresh_metrics() {
   return queued;
 }
 
+void Controller::schedule_revisit(const std::string& key, std::chrono::system_clock::time_point at) {
+  auto now = std::chrono::system_clock::now();
+  {
+    // One pending revisit per key (the earliest): every reconcile of a progressing key asks for one.
+    std::lock_guard lock(owned_mu_);
+    auto it = revisits_.find(key);
+    if (it != revisits_.end() && it->second > now && it->second <= at) return;
+    revisits_[key] = at;
+  }
+  auto delay = std::chrono::duration_cast<std::chrono::milliseconds>(at - now);
+  // A little late rather than early: a step due at `at` must see now >= at when it runs.
+  queue_.add_after(key, std::max(delay + std::chrono::milliseconds(5), std::chrono::milliseconds(0)));
+}
+
 bool Controller::owns(const core::ObjectKey& key) {
   std::lock_guard lock(owned_mu_);
   for (auto& [_, keys] : owned_)
@@ -216,6 +230,9 @@ bool Controller::reconcile(const std::string& key) {
   std::string problem_text;
   std::vector<core::Object> prunes;
   CleanupPlan cleanup;
+  std::vector<Problem> events;  // regarding + "type\nreason\nmessage"
+  std::vector<core::ModuleEvent> module_events;
+  std::optional<std::chrono::system_clock::time_point> revisit_at;
 
   std::set<core::ObjectKey> previously;
   {
@@ -258,6 +275,12 @@ bool Controller::reconcile(const std::string& key) {
       if (!rendered.count(k))
         if (auto* live = snap.get(k)) prunes.push_back(*live);
     if (finalizer_) cleanup = finalizer_->plan(snap, key, previously, rendered);
+    for (auto& ev : out.events)
+      if (auto* o = snap.get(ev.regarding)) {
+        events.push_back({*o, {}});
+        module_events.push_back(std::move(ev));
+      }
+    revisit_at = out.revisit_at;
   });
 
   bool ok = true;
@@ -293,6 +316,16 @@ bool Controller::reconcile(const std::string& key) {
                    r.error().str());
     }
   }
+  // Events describe transitions the statuses record: only once those are written (a failed write
+  // retries the key, which renders the same transition and its event again).
+  if (ok)
+    for (size_t i = 0; i < events.size(); ++i) {
+      const auto& ev = module_events[i];
+      spdlog::info("event module={} object=\"{}\" type={} reason={} message=\"{}\"", kind(), events[i].regarding.ref(),
+                   ev.type, ev.reason, ev.message);
+      cluster_.record_event(events[i].regarding, ev.type, ev.reason, ev.message);
+    }
+  if (revisit_at) schedule_revisit(key, *revisit_at);
   {
     std::lock_guard lock(owned_mu_);
     if (rendered.empty()) owned_.erase(key);

@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -60,6 +61,7 @@ class Controller {
   bool reconcile(const std::string& key);  // false: retry later
   void worker();
   void ticker();
+  void schedule_revisit(const std::string& key, std::chrono::system_clock::time_point at);
   const core::Object* find_regarding(const core::Snapshot& snap, const core::Error& e) const;
 
   core::Module& module_;
@@ -81,6 +83,7 @@ class Controller {
   std::mutex owned_mu_;
   std::map<std::string, std::set<core::ObjectKey>> owned_;      // key -> objects it rendered
   std::map<std::string, std::string> reported_;                 // key -> problems last reported
+  std::map<std::string, std::chrono::system_clock::time_point> revisits_;  // key -> next revisit asked for
 
   std::unique_ptr<Finalizer> finalizer_;  // modules with cleanup(): see finalizer.h
 };

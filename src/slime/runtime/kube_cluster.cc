@@ -173,6 +173,12 @@ void KubeCluster::record_problem(const core::Object& regarding, const std::strin
     spdlog::warn("cannot record event object=\"{}\" error=\"{}\"", regarding.ref(), r.error().str());
 }
 
+void KubeCluster::record_event(const core::Object& regarding, const std::string& type, const std::string& reason,
+                               const std::string& message) {
+  if (auto r = client_.record_event(regarding, type, reason, message); !r)
+    spdlog::warn("cannot record event object=\"{}\" error=\"{}\"", regarding.ref(), r.error().str());
+}
+
 uint64_t KubeCluster::watch_restarts() const {
   std::lock_guard lock(mu_);
   uint64_t n = 0;

@@ -30,6 +30,8 @@ class KubeCluster final : public store::Cluster {
   core::Result<void> remove(const core::Object& existing) override;
   core::Result<void> apply_status(const core::Object& target, const core::Json& status) override;
   void record_problem(const core::Object& regarding, const std::string& reason, const std::string& message) override;
+  void record_event(const core::Object& regarding, const std::string& type, const std::string& reason,
+                    const std::string& message) override;
   std::string describe() const override { return "kubernetes " + client_.config().server; }
   bool keeps_finalizers() const override { return true; }
   core::Result<void> set_finalizers(const core::Object& target, const std::vector<std::string>& finalizers) override;

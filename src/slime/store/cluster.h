@@ -37,6 +37,10 @@ class Cluster {
   virtual core::Result<void> apply_status(const core::Object& target, const core::Json& status) = 0;
   // Reports a problem with an input object to its owner (Kubernetes Event); best effort.
   virtual void record_problem(const core::Object& regarding, const std::string& reason, const std::string& message) = 0;
+  // Records a module's Event about one of its resources (type "Normal" or "Warning"); best effort.
+  // Backends without Events keep the last few (manifest directory) or drop them.
+  virtual void record_event(const core::Object& /*regarding*/, const std::string& /*type*/,
+                            const std::string& /*reason*/, const std::string& /*message*/) {}
 
   virtual std::string describe() const = 0;
 

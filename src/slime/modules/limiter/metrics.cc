@@ -1,8 +1,8 @@
 #include "slime/modules/limiter/metrics.h"
 
-#include <charconv>
-#include <cmath>
 #include <optional>
+
+#include "slime/expr/number.h"
 
 namespace slime::limiter {
 namespace {
@@ -12,37 +12,9 @@ void replace_all(std::string& s, std::string_view from, std::string_view to) {
     s.replace(pos, from.size(), to);
 }
 
-// A Prometheus sample value: a JSON number, or the API's string form ("563.38", "NaN", "+Inf").
-std::optional<double> sample_value(const core::Json& v) {
-  if (v.is_number()) return v.get<double>();
-  if (v.is_array() && v.size() == 2) return sample_value(v[1]);  // [timestamp, "value"] as the API returns it
-  if (!v.is_string()) return std::nullopt;
-  const auto& s = v.get_ref<const std::string&>();
-  if (s == "NaN") return std::nan("");
-  if (s == "+Inf" || s == "Inf") return INFINITY;
-  if (s == "-Inf") return -INFINITY;
-  double d = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return d;
-}
-
 }  // namespace
 
-std::string format_number(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, v);
-  if (ec != std::errc()) return std::to_string(v);
-  std::string s(buf, end);
-  // to_chars may choose exponent notation (1e+06); the calculator reads plain decimals only.
-  if (s.find('e') != std::string::npos) {
-    auto [end2, ec2] = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
-    if (ec2 == std::errc()) s.assign(buf, end2);
-  }
-  return s;
-}
+std::string format_number(double v) { return expr::format_number(v); }
 
 std::vector<MetricBinding> metric_bindings(const LimiterConfig& config, const Workload& workload, std::string_view ns,
                                            std::string_view name) {
@@ -90,9 +62,9 @@ Material build_material(const Workload& workload, const std::vector<MetricBindin
     std::optional<double> value;
     if (sample->is_object()) {
       auto it = sample->find("value");
-      if (it != sample->end()) value = sample_value(*it);
+      if (it != sample->end()) value = expr::sample_value(*it);
     } else {
-      value = sample_value(*sample);
+      value = expr::sample_value(*sample);
     }
     if (!value) {
       m.unavailable[b.key] = "query " + b.request.query + " returned no numeric value";
