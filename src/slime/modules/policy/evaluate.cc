@@ -189,7 +189,7 @@ core::ModuleOutput Engine::render(const core::RenderContext& ctx, const core::Ob
     if (!status) problem(status.error().field, "cannot fill the template: " + status.error().message);
     else out.statuses.push_back({object.key(), std::move(*status)});
   }
-  (void)revisit;  // set on ModuleOutput::revisit_at once the driver schedules revisits
+  out.revisit_at = revisit;  // a pending change comes due even if no answer changes meanwhile
   return out;
 }
 

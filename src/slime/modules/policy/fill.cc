@@ -37,7 +37,9 @@ Expression split_expression(std::string_view text) {
   return e;
 }
 
-core::Result<core::Json> fill(const core::Json& tmpl, const Material& material, const std::string& field) {
+// `text_only`: inside metadata.labels / metadata.annotations, whose values Kubernetes requires to be strings.
+static core::Result<core::Json> fill_value(const core::Json& tmpl, const Material& material, const std::string& field,
+                                    bool text_only, int depth) {
   if (tmpl.is_string()) {
     const std::string& s = tmpl.get_ref<const std::string&>();
     if (s.find("{{") == std::string::npos && !s.starts_with("=")) return tmpl;
@@ -47,11 +49,12 @@ core::Result<core::Json> fill(const core::Json& tmpl, const Material& material, 
       if (!text) return std::unexpected(std::move(text.error()).at_field(field));
       auto v = expr::calculate(*text);
       if (!v) return std::unexpected(std::move(v.error()).at_field(field));
-      if (e.rounding == Expression::kCeil) return number(std::ceil(*v));
-      if (e.rounding == Expression::kFloor) return number(std::floor(*v));
-      return number(*v);
+      core::Json n = number(e.rounding == Expression::kCeil    ? std::ceil(*v)
+                            : e.rounding == Expression::kFloor ? std::floor(*v)
+                                                               : *v);
+      return text_only ? core::Json(n.dump()) : n;
     }
-    if (auto ref = sole_reference(s); !ref.empty())
+    if (auto ref = sole_reference(s); !ref.empty() && !text_only)
       if (auto it = material.typed.find(ref); it != material.typed.end()) return it->second;
     auto text = expr::substitute(s, material.text);
     if (!text) return std::unexpected(std::move(text.error()).at_field(field));
@@ -60,7 +63,8 @@ core::Result<core::Json> fill(const core::Json& tmpl, const Material& material, 
   if (tmpl.is_object()) {
     core::Json out = core::Json::object();
     for (auto& [k, v] : tmpl.items()) {
-      auto r = fill(v, material, core::join_path(field, k));
+      bool strings = text_only || (depth == 1 && (k == "labels" || k == "annotations") && field.ends_with("metadata"));
+      auto r = fill_value(v, material, core::join_path(field, k), strings, depth + 1);
       if (!r) return r;
       out[k] = std::move(*r);
     }
@@ -69,13 +73,17 @@ core::Result<core::Json> fill(const core::Json& tmpl, const Material& material, 
   if (tmpl.is_array()) {
     core::Json out = core::Json::array();
     for (size_t i = 0; i < tmpl.size(); ++i) {
-      auto r = fill(tmpl[i], material, field + "[" + std::to_string(i) + "]");
+      auto r = fill_value(tmpl[i], material, field + "[" + std::to_string(i) + "]", text_only, depth + 1);
       if (!r) return r;
       out.push_back(std::move(*r));
     }
     return out;
   }
   return tmpl;
+}
+
+core::Result<core::Json> fill(const core::Json& tmpl, const Material& material, const std::string& field) {
+  return fill_value(tmpl, material, field, false, 0);
 }
 
 }  // namespace slime::policy

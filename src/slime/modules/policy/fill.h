@@ -4,7 +4,8 @@
 // In every string: `{{.name}}` is replaced by the value's text. A string that is exactly one placeholder
 // takes the value with its type (a number stays a number). A string starting with `=` is a calculator
 // expression (after substitution) and becomes a number: `"=1000 / {{.cpu}}"`; `"=ceil 1000 / {{.cpu}}"`
-// and `"=floor ..."` round it to a whole number (token counts, replicas).
+// and `"=floor ..."` round it to a whole number (token counts, replicas). Label and annotation values
+// under `metadata` always stay strings, as Kubernetes requires.
 #include <string_view>
 
 #include "slime/core/error.h"

@@ -24,7 +24,7 @@ rules:
   outputs:
   - apiVersion: networking.istio.io/v1beta1
     kind: DestinationRule
-    metadata: {name: "{{.metadata.name}}-guard"}
+    metadata: {name: "{{.metadata.name}}-guard", annotations: {errors: "{{.errors}}", twice: "=2 * {{.errors}}"}}
     spec:
       host: "{{.metadata.name}}.{{.metadata.namespace}}.svc.cluster.local"
       errors: "{{.errors}}"
@@ -101,6 +101,8 @@ TEST_F(PolicyEngine, WritesWhileTheRuleHoldsAndNothingOtherwise) {
   EXPECT_EQ(dr.spec()["errors"], 0.7);
   EXPECT_EQ(dr.spec()["ejections"], 7);
   EXPECT_EQ(dr.spec()["port"], 8080);  // a sole placeholder keeps the field's type
+  EXPECT_EQ(dr.annotation("errors"), "0.7");  // ... except where Kubernetes wants strings
+  EXPECT_EQ(dr.annotation("twice"), "1.4");
   EXPECT_EQ(dr.annotation("slime.io/policy"), "guard");
   EXPECT_EQ(dr.annotation("slime.io/policy-object"), "shop/cart");
   EXPECT_EQ(module_->keys_for(ctx(), dr), std::vector<std::string>{"shop/cart"});
@@ -145,6 +147,8 @@ TEST_F(PolicyEngine, HysteresisHoldsAChangeForNTicks) {
   out = module_->reconcile(ctx(1005s), "shop/cart");
   ASSERT_EQ(out.objects.size(), 2u);
   EXPECT_EQ(out.objects[1].json()["data"], (core::Json{{"hot", "on"}, {"hot.pendingSince", "1005"}}));
+  ASSERT_TRUE(out.revisit_at);
+  EXPECT_EQ(*out.revisit_at, std::chrono::system_clock::time_point(1035s));
   store_.put(out.objects[1]);
   out = module_->reconcile(ctx(1034s), "shop/cart");
   EXPECT_EQ(out.objects.size(), 2u);
