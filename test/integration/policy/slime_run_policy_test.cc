@@ -1,7 +1,9 @@
 // A policy as users run it: `slime run --state-dir` with a policy definition file, a real Prometheus
 // scraping an exporter this test serves, and `refresh: 1s`. The exported error count crossing the
 // threshold must make slime write the DestinationRule into DIR/generated/, and falling back must prune
-// it; a second policy whose definition is broken must not stop the first.
+// it; a second policy whose definition is broken must not stop the first. A third, with hysteresis,
+// must release its output too once the change has held, although no answer changes by then (the
+// module's revisit_at brings the key back).
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -84,10 +86,17 @@ class SlimeRunPolicy : public ::testing::Test {
     std::ofstream(dir_ / "cluster" / "services.yaml") << kCluster;
     std::ofstream(dir_ / "guard.yaml") << kDefinition;
     std::ofstream(dir_ / "broken.yaml") << "watch: {kind: Service}\nrules: []\n";
+    std::string held = kDefinition;
+    held.replace(held.find("-guard"), 6, "-held");
+    std::ofstream(dir_ / "held.yaml") << held << "hysteresis: 2\n";
     std::ofstream(dir_ / "slime.yaml") << "module:\n"
                                           "- {name: broken, kind: policy, enable: true, general: {definition: broken.yaml}}\n"
                                           "- name: guard\n  kind: policy\n  enable: true\n"
                                           "  general: {definition: guard.yaml}\n"
+                                          "  metric: {prometheus: {address: \""
+                                       << prometheus_->address() << "\"}}\n"
+                                       << "- name: held\n  kind: policy\n  enable: true\n"
+                                          "  general: {definition: held.yaml}\n"
                                           "  metric: {prometheus: {address: \""
                                        << prometheus_->address() << "\"}}\n";
     log_ = dir_.string() + ".log";
@@ -134,6 +143,14 @@ class SlimeRunPolicy : public ::testing::Test {
     return -1;
   }
 
+  // The hysteresis state ConfigMap of the `held` policy for reviews.
+  fs::path state_file() {
+    std::error_code ec;
+    for (const auto& e : fs::recursive_directory_iterator(dir_ / "cluster" / "generated", ec))
+      if (e.path().filename().string().find("slime-policy.held.reviews") != std::string::npos) return e.path();
+    return {};
+  }
+
   // Polls until ejection_threshold(name) == want, up to 30 s (scrapes and refresh every second).
   void expect_threshold(const std::string& name, int want) {
     int got = 0;
@@ -164,8 +181,12 @@ TEST_F(SlimeRunPolicy, MetricCrossingTheThresholdWritesThenPrunes) {
   expect_threshold("reviews-guard", 10);
   EXPECT_EQ(ejection_threshold("ratings-guard"), -1);
 
+  expect_threshold("reviews-held", 10);  // once the rise has held 2 ticks (its state recorded "off" at 1)
+
   exporter_.set_body(exported(3));
   expect_threshold("reviews-guard", -1);  // pruned
+  expect_threshold("reviews-held", -1);   // after 2 ticks, by the revisit
+  EXPECT_NE(slurp(state_file()).find("failing: \"off\""), std::string::npos) << slurp(state_file());
 
   // The broken policy was reported and stopped nothing.
   std::string log = slurp(log_);
