@@ -5,8 +5,6 @@
 // must release its output too once the change has held, although no answer changes by then (the
 // module's revisit_at brings the key back).
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -20,6 +18,7 @@
 #include "prometheus_fixture.h"
 #include "slime/core/yaml.h"
 #include "test_exporter.h"
+#include "../../support/slime_run_process.h"
 
 namespace slime {
 namespace {
@@ -100,28 +99,12 @@ class SlimeRunPolicy : public ::testing::Test {
                                           "  metric: {prometheus: {address: \""
                                        << prometheus_->address() << "\"}}\n";
     log_ = dir_.string() + ".log";
-    pid_ = fork();
-    ASSERT_GE(pid_, 0);
-    if (pid_ == 0) {
-      FILE* f = std::freopen(log_.c_str(), "w", stderr);
-      (void)f;
-      dup2(fileno(stderr), fileno(stdout));
-      std::string bin = std::string(SLIME_BINARY_DIR) + "/bin/slime";
-      std::string state = (dir_ / "cluster").string(), config = (dir_ / "slime.yaml").string();
-      execl(bin.c_str(), "slime", "run", "--state-dir", state.c_str(), "--config", config.c_str(), "--admin-addr", "",
-            "--als-addr", "off", nullptr);
-      _exit(127);
-    }
+    ASSERT_TRUE(slime_.start(std::string(SLIME_BINARY_DIR) + "/bin/slime", (dir_ / "cluster").string(),
+                             (dir_ / "slime.yaml").string(), log_.string()));
   }
 
   void TearDown() override {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      int status = 0;
-      for (int i = 0; i < 400 && waitpid(pid_, &status, WNOHANG) != pid_; ++i) std::this_thread::sleep_for(50ms);
-      kill(pid_, SIGKILL);
-      waitpid(pid_, &status, WNOHANG);
-    }
+    slime_.stop();
     if (!dir_.empty() && !HasFailure()) {
       fs::remove_all(dir_);
       fs::remove(log_);
@@ -165,7 +148,7 @@ class SlimeRunPolicy : public ::testing::Test {
   testing::TestExporter exporter_;
   std::unique_ptr<testing::PrometheusProcess> prometheus_;
   fs::path dir_, log_;
-  pid_t pid_ = -1;
+  testing::SlimeRunProcess slime_;
 };
 
 TEST_F(SlimeRunPolicy, MetricCrossingTheThresholdWritesThenPrunes) {

@@ -1,6 +1,7 @@
 #include "slime/modules/policy/material.h"
 
-#include <charconv>
+#include "slime/expr/number.h"
+
 #include <cmath>
 #include <optional>
 
@@ -29,37 +30,17 @@ void flatten(Material& m, const core::Json& v, const std::string& path, int dept
   }
 }
 
-std::optional<double> number_of(const core::Json& v) {
-  if (v.is_number()) return v.get<double>();
-  if (v.is_array() && v.size() == 2) return number_of(v[1]);  // [timestamp, "value"], the API's form
-  if (!v.is_string()) return std::nullopt;
-  const auto& s = v.get_ref<const std::string&>();
-  if (s == "NaN") return std::nan("");
-  if (s == "+Inf" || s == "Inf") return INFINITY;
-  if (s == "-Inf") return -INFINITY;
-  double d = 0;
-  auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), d);
-  if (ec != std::errc() || end != s.data() + s.size()) return std::nullopt;
-  return d;
-}
-
 }  // namespace
 
 void Material::set(const std::string& key, core::Json value) {
-  text[key] = value.is_string() ? value.get<std::string>() : value.dump();
+  text[key] = value.is_string()         ? value.get<std::string>()
+              : value.is_number_float() ? expr::format_number(value.get<double>())  // never 1e-05
+                                        : value.dump();
   typed[key] = std::move(value);
 }
 
 void Material::set_number(const std::string& key, double value) {
-  char buf[64];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, value);
-  std::string s(buf, ec == std::errc() ? end : buf);
-  // to_chars may pick exponent notation (1e-05); the calculator reads plain decimals only.
-  if (s.find('e') != std::string::npos) {
-    auto [end2, ec2] = std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed);
-    if (ec2 == std::errc()) s.assign(buf, end2);
-  }
-  text[key] = s;
+  text[key] = expr::format_number(value);
   double whole = 0;
   if (std::modf(value, &whole) == 0 && std::abs(value) < 9e15) typed[key] = static_cast<int64_t>(value);
   else typed[key] = value;
@@ -88,9 +69,9 @@ std::optional<double> single_sample(const core::Json& answer, std::string& why) 
   }
   std::optional<double> v;
   if (sample->is_object()) {
-    if (auto it = sample->find("value"); it != sample->end()) v = number_of(*it);
+    if (auto it = sample->find("value"); it != sample->end()) v = expr::sample_value(*it);
   } else {
-    v = number_of(*sample);
+    v = expr::sample_value(*sample);
   }
   if (!v) why = "returned no numeric value";
   else if (std::isnan(*v)) {
