@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <string>
 
+#include "../support/process_memory.h"
 #include "slime/core/config.h"
 #include "slime/metric/metric_cache.h"
 #include "slime/modules/registry.h"
@@ -22,6 +23,9 @@
 #include "slime/store/memory_store.h"
 
 using namespace slime;
+using bench::peak_rss_since_reset_mib;
+using bench::reset_peak_rss;
+using bench::rss_now_mib;
 
 namespace {
 
@@ -29,33 +33,6 @@ double cpu_seconds() {
   timespec ts{};
   clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) / 1e9;
-}
-
-long rss_now_mib() {
-  long pages = -1, resident = -1;
-  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = -1;
-    std::fclose(f);
-  }
-  return resident < 0 ? -1 : resident * (sysconf(_SC_PAGESIZE) / 1024) / 1024;
-}
-
-void reset_peak_rss() {
-  if (FILE* f = std::fopen("/proc/self/clear_refs", "w")) {
-    std::fputs("5", f);
-    std::fclose(f);
-  }
-}
-
-long peak_rss_since_reset_mib() {
-  long kib = -1;
-  if (FILE* f = std::fopen("/proc/self/status", "r")) {
-    char line[256];
-    while (std::fgets(line, sizeof line, f))
-      if (std::sscanf(line, "VmHWM: %ld kB", &kib) == 1) break;
-    std::fclose(f);
-  }
-  return kib < 0 ? -1 : kib / 1024;
 }
 
 std::string definition(int hysteresis) {
