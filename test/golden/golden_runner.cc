@@ -1,6 +1,7 @@
 // Golden tests: test/golden/<module>/<case>/ holds
 //   input.yaml and/or input/   the objects fed to `slime render`
 //   config.yaml   (optional)   module configuration; without it only <module> runs, with defaults
+//                              (a policy's `definition: FILE` is read relative to it, as --config does)
 //   options.yaml  (optional)   {now: RFC3339, all: bool}
 //   metrics.yaml  (optional)   metric fixture answering the modules' queries (metric/fixture.h)
 //   expected.yaml              the generated objects (with all: true, the inputs too)
