@@ -123,3 +123,25 @@ TEST(PolicyDefinition, UnreadableFileAndMissingDefinitionAreReported) {
 
 }  // namespace
 }  // namespace slime::policy
+
+namespace slime::policy {
+namespace {
+
+// Wrong types anywhere are errors, never a crash or an exception.
+TEST(PolicyDefinition, WrongTypesAreErrorsNeverCrashes) {
+  for (const char* text : {"5", "[]", "watch: 5\nrules: 5", "watch: {apiVersion: 1, kind: []}\nrules: [5, {name: 5}]",
+                           "watch: {apiVersion: v1, kind: S, namespaces: [1, ''], selector: {matchLabels: 3}}\n"
+                           "queries: [1]\nrules: [{name: a, when: 3, outputs: [1, {metadata: 2}, {apiVersion: v1, kind: K, metadata: {name: []}}]}]",
+                           "watch: {apiVersion: v1, kind: S}\nqueries: {a: 3, b: '{{'}\nrules: [{name: a, when: '{{.b}} > 1', outputs: {}}]\n"
+                           "status: []\nrefresh: []\nhysteresis: 1.5",
+                           "watch: {apiVersion: v1, kind: S}\nrules: [{name: a, when: 'true', outputs: [{apiVersion: v1, kind: K, "
+                           "metadata: {name: x}, spec: {n: '=1 / ', m: '={{.nope}}'}}]}]"}) {
+    Loaded l;
+    ASSERT_NO_THROW(l = load_definition(from_text(text))) << text;
+    EXPECT_FALSE(l.errors.empty()) << text;
+    EXPECT_FALSE(l.definition) << text;
+  }
+}
+
+}  // namespace
+}  // namespace slime::policy
