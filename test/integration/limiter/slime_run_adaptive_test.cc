@@ -3,6 +3,8 @@
 // flip the condition and recompute the quota in DIR/generated/ without any file edit; adding a pod must
 // recompute an `average` quota at once (no metric involved).
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <chrono>
@@ -16,7 +18,6 @@
 #include "prometheus_fixture.h"
 #include "slime/core/yaml.h"
 #include "test_exporter.h"
-#include "../../support/slime_run_process.h"
 
 #ifndef SLIME_BINARY_DIR
 #error "SLIME_BINARY_DIR must be defined"
@@ -96,12 +97,28 @@ class SlimeRunAdaptive : public ::testing::Test {
                                        << "\n    handlers:\n      load:\n"
                                           "        query: sum(slime_test_load{pod=~\"$pod_name\"})\n";
     log_ = dir_.string() + ".log";
-    ASSERT_TRUE(slime_.start(std::string(SLIME_BINARY_DIR) + "/bin/slime", (dir_ / "cluster").string(),
-                             (dir_ / "slime.yaml").string(), log_.string()));
+    pid_ = fork();
+    ASSERT_GE(pid_, 0);
+    if (pid_ == 0) {
+      FILE* f = std::freopen(log_.c_str(), "w", stderr);
+      (void)f;
+      dup2(fileno(stderr), fileno(stdout));
+      std::string bin = std::string(SLIME_BINARY_DIR) + "/bin/slime";
+      std::string state = (dir_ / "cluster").string(), config = (dir_ / "slime.yaml").string();
+      execl(bin.c_str(), "slime", "run", "--state-dir", state.c_str(), "--config", config.c_str(), "--admin-addr", "",
+            "--als-addr", "off", nullptr);
+      _exit(127);
+    }
   }
 
   void TearDown() override {
-    slime_.stop();
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      int status = 0;
+      for (int i = 0; i < 400 && waitpid(pid_, &status, WNOHANG) != pid_; ++i) std::this_thread::sleep_for(50ms);
+      kill(pid_, SIGKILL);
+      waitpid(pid_, &status, WNOHANG);
+    }
     if (!dir_.empty() && !HasFailure()) {
       fs::remove_all(dir_);
       fs::remove(log_);
@@ -149,7 +166,7 @@ class SlimeRunAdaptive : public ::testing::Test {
   testing::TestExporter exporter_;
   std::unique_ptr<testing::PrometheusProcess> prometheus_;
   fs::path dir_, log_;
-  testing::SlimeRunProcess slime_;
+  pid_t pid_ = -1;
 };
 
 TEST_F(SlimeRunAdaptive, TickFollowsPrometheusAndPodChangesApplyAtOnce) {

@@ -17,8 +17,8 @@
 
 #include "prometheus_fixture.h"
 #include "slime/core/yaml.h"
+#include "slime_process.h"
 #include "test_exporter.h"
-#include "../../support/slime_run_process.h"
 
 namespace slime {
 namespace {
@@ -26,12 +26,7 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+using testing::slurp;
 
 std::string exported(int errors) {
   return "# TYPE slime_test_errors gauge\nslime_test_errors{service=\"reviews\"} " + std::to_string(errors) +
@@ -99,12 +94,14 @@ class SlimeRunPolicy : public ::testing::Test {
                                           "  metric: {prometheus: {address: \""
                                        << prometheus_->address() << "\"}}\n";
     log_ = dir_.string() + ".log";
-    ASSERT_TRUE(slime_.start(std::string(SLIME_BINARY_DIR) + "/bin/slime", (dir_ / "cluster").string(),
-                             (dir_ / "slime.yaml").string(), log_.string()));
+    slime_.start({"run", "--state-dir", (dir_ / "cluster").string(), "--config", (dir_ / "slime.yaml").string(),
+                  "--admin-addr", "", "--als-addr", "off"},
+                 log_);
+    ASSERT_GT(slime_.pid(), 0);
   }
 
   void TearDown() override {
-    slime_.stop();
+    slime_.kill_now(SIGTERM);
     if (!dir_.empty() && !HasFailure()) {
       fs::remove_all(dir_);
       fs::remove(log_);
@@ -148,7 +145,7 @@ class SlimeRunPolicy : public ::testing::Test {
   testing::TestExporter exporter_;
   std::unique_ptr<testing::PrometheusProcess> prometheus_;
   fs::path dir_, log_;
-  testing::SlimeRunProcess slime_;
+  testing::SlimeProcess slime_;
 };
 
 TEST_F(SlimeRunPolicy, MetricCrossingTheThresholdWritesThenPrunes) {
