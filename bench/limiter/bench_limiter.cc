@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "../support/process_memory.h"
 #include "prometheus_fixture.h"
 #include "slime/metric/adaptive_round.h"
 #include "slime/metric/metric_cache.h"
@@ -30,6 +31,9 @@
 #include "test_exporter.h"
 
 using namespace slime;
+using bench::peak_rss_since_reset_mib;
+using bench::reset_peak_rss;
+using bench::rss_now_mib;
 using Clock = std::chrono::steady_clock;
 using core::Json;
 
@@ -54,33 +58,6 @@ long peak_rss_mib() {
   return u.ru_maxrss / 1024;
 }
 
-// Linux keeps a resettable high-water mark (VmHWM): the peak since reset_peak_rss(), -1 when unavailable.
-void reset_peak_rss() {
-  if (FILE* f = std::fopen("/proc/self/clear_refs", "w")) {
-    std::fputs("5", f);
-    std::fclose(f);
-  }
-}
-long peak_rss_since_reset_mib() {
-  long kib = -1;
-  if (FILE* f = std::fopen("/proc/self/status", "r")) {
-    char line[256];
-    while (std::fgets(line, sizeof line, f))
-      if (std::sscanf(line, "VmHWM: %ld kB", &kib) == 1) break;
-    std::fclose(f);
-  }
-  return kib < 0 ? -1 : kib / 1024;
-}
-
-// Resident set now (not the peak), from /proc/self/statm; -1 when unavailable.
-long rss_now_mib() {
-  long pages = -1, resident = -1;
-  if (FILE* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%ld %ld", &pages, &resident) != 2) resident = -1;
-    std::fclose(f);
-  }
-  return resident < 0 ? -1 : resident * sysconf(_SC_PAGESIZE) / (1024 * 1024);
-}
 
 std::string ns_of(int i) { return "ns-" + std::to_string(i % 100); }
 std::string name_of(int i) { return "svc-" + std::to_string(i); }

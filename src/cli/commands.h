@@ -14,5 +14,6 @@ void add_run_command(CLI::App& app, Runner& run);  // cmd_run.cc (runtime branch
 void add_version_command(CLI::App& app, Runner& run);
 void add_boot_command(CLI::App& app, Runner& run);
 void add_proxy_command(CLI::App& app, Runner& run);
+void add_module_command(CLI::App& app, Runner& run);  // cmd_module.cc: `slime module new`
 
 }  // namespace slime::cli

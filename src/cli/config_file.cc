@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "slime/core/yaml.h"
+#include "slime/store/definition_files.h"
 
 namespace slime::cli {
 namespace {
@@ -50,12 +51,17 @@ core::Result<core::SlimeConfig> load_config_file(const std::string& path) {
   }
   std::stringstream ss;
   ss << in.rdbuf();
-  auto doc = core::parse_yaml(ss.str(), path);
+  core::FieldLines lines;  // for errors in inline policy definitions
+  auto doc = core::parse_yaml(ss.str(), path, &lines);
   if (!doc) return std::unexpected(doc.error());
   if (auto bundle = with_bundle_items(*doc, path); !bundle) return std::unexpected(bundle.error());
-  else if (!bundle->is_null()) doc = std::move(*bundle);
+  else if (!bundle->is_null()) {
+    doc = std::move(*bundle);
+    lines.clear();  // they describe the file, not the assembled bundle
+  }
   auto cfg = core::parse_slime_config(*doc, path);
   if (!cfg) return cfg;
+  store::read_definition_files(*cfg, path, &*doc, &lines);
   for (const auto& w : cfg->warnings) std::cerr << "warning: " << w.str() << '\n';
   return cfg;
 }

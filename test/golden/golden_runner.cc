@@ -1,6 +1,7 @@
 // Golden tests: test/golden/<module>/<case>/ holds
 //   input.yaml and/or input/   the objects fed to `slime render`
 //   config.yaml   (optional)   module configuration; without it only <module> runs, with defaults
+//                              (a policy's `definition: FILE` is read relative to it, as --config does)
 //   options.yaml  (optional)   {now: RFC3339, all: bool}
 //   metrics.yaml  (optional)   metric fixture answering the modules' queries (metric/fixture.h)
 //   expected.yaml              the generated objects (with all: true, the inputs too)
@@ -23,6 +24,7 @@
 #include "slime/metric/fixture.h"
 #include "slime/modules/registry.h"
 #include "slime/render/render.h"
+#include "slime/store/definition_files.h"
 #include "slime/store/manifest_loader.h"
 
 namespace fs = std::filesystem;
@@ -76,11 +78,13 @@ TEST_P(Golden, RendersExpectedObjects) {
 
   core::SlimeConfig config;
   if (fs::exists(c.dir / "config.yaml")) {
-    auto doc = core::parse_yaml(read_file(c.dir / "config.yaml"), "config.yaml");
+    core::FieldLines lines;
+    auto doc = core::parse_yaml(read_file(c.dir / "config.yaml"), "config.yaml", &lines);
     ASSERT_TRUE(doc) << doc.error().str();
     auto parsed = core::parse_slime_config(*doc, (c.dir / "config.yaml").string());
     ASSERT_TRUE(parsed) << parsed.error().str();
     config = std::move(*parsed);
+    store::read_definition_files(config, (c.dir / "config.yaml").string(), &*doc, &lines);
   } else {
     core::ModuleConfig m;
     m.name = m.kind = c.module;

@@ -2,6 +2,7 @@
 // YAML <-> JSON. Parsing follows the YAML 1.2 core schema (what a Kubernetes user expects from
 // `kubectl apply`): plain integers stay integers, quoted scalars stay strings, anchors/aliases and
 // `<<` merge keys are resolved, and one broken document never hides the others in its file.
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -25,8 +26,13 @@ struct ParsedFile {
 // Parses a multi-document YAML (or JSON) text. `file` only labels errors.
 ParsedFile parse_yaml_documents(std::string_view text, std::string_view file = {});
 
-// Parses a single YAML or JSON value (e.g. a config file or a raw patch).
-Result<Json> parse_yaml(std::string_view text, std::string_view file = {});
+// Field path ("rules[0].when", as Error::field spells it) -> 1-based line, for errors about a value that
+// parsed fine but means something wrong (a definition file's validation).
+using FieldLines = std::map<std::string, int, std::less<>>;
+
+// Parses a single YAML or JSON value (e.g. a config file or a raw patch). With `lines`, records the line
+// of every field of a YAML text (JSON text records none).
+Result<Json> parse_yaml(std::string_view text, std::string_view file = {}, FieldLines* lines = nullptr);
 
 // Deterministic block-style YAML for one document: Kubernetes envelope keys first (apiVersion, kind,
 // metadata, spec, data, status), everything else in sorted order; strings quoted only when a plain

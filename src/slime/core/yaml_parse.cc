@@ -66,6 +66,11 @@ size_t invalid_utf8_at(std::string_view s, bool allow_controls = false) {
 struct Converter {
   int line_offset = 0;  // added to yaml-cpp's 0-based marks to get file lines
   size_t nodes = 0;
+  FieldLines* lines = nullptr;  // when set: the line of every field path seen
+
+  void note_line(const YAML::Node& n, const std::string& path) const {
+    if (lines && n.Mark().line >= 0) lines->emplace(path, n.Mark().line + line_offset + 1);
+  }
 
   Error error_at(const YAML::Node& n, std::string message, const std::string& path) const {
     Error e;
@@ -140,6 +145,7 @@ struct Converter {
     if (depth > kMaxDepth) return std::unexpected(error_at(n, "nesting deeper than 256 levels", path));
     if (++nodes > kMaxNodes)
       return std::unexpected(error_at(n, "document expands to more than 4,000,000 nodes (alias bomb?)", path));
+    note_line(n, path);
     switch (n.Type()) {
       case YAML::NodeType::Undefined:
       case YAML::NodeType::Null:
@@ -173,6 +179,7 @@ struct Converter {
       if (invalid_utf8_at(key, /*allow_controls=*/true) != std::string::npos)
         return std::unexpected(error_at(k, "mapping key is not valid UTF-8 after unescaping", path));
       std::string child = join_path(path, key);
+      note_line(k, child);  // a field's line is its key's line, where a reader looks for it
       auto v = convert(kv.second, child, depth + 1);
       if (!v) return v;
       if (key == "<<" && k.Tag() == "?") {
@@ -227,7 +234,7 @@ Result<Json> parse_json_text(std::string_view text) {
 }
 
 // Parses one document's text. `first_line` is the 0-based file line the text starts at.
-Result<Json> parse_one(std::string_view text, int first_line) {
+Result<Json> parse_one(std::string_view text, int first_line, FieldLines* lines = nullptr) {
   if (size_t bad = invalid_utf8_at(text); bad != std::string_view::npos) {
     Error err;
     err.message = "invalid character: byte " + std::to_string(static_cast<unsigned char>(text[bad])) +
@@ -248,6 +255,7 @@ Result<Json> parse_one(std::string_view text, int first_line) {
     YAML::Node node = YAML::Load(std::string(text));
     Converter conv;
     conv.line_offset = first_line;
+    conv.lines = lines;
     return conv.convert(node, "", 0);
   } catch (const YAML::Exception& e) {
     if (json_error) return std::unexpected(*json_error);
@@ -338,8 +346,8 @@ ParsedFile parse_yaml_documents(std::string_view text, std::string_view file) {
   return out;
 }
 
-Result<Json> parse_yaml(std::string_view text, std::string_view file) {
-  auto j = parse_one(text, 0);
+Result<Json> parse_yaml(std::string_view text, std::string_view file, FieldLines* lines) {
+  auto j = parse_one(text, 0, lines);
   if (!j) {
     j.error().file = file;
     return j;
