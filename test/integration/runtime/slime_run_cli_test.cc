@@ -12,6 +12,7 @@
 #include <regex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -55,6 +56,37 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
+// Starts `slime <args>` with stdout and stderr in `log`; returns its pid.
+pid_t start_slime(const std::vector<std::string>& args, const fs::path& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    FILE* f = std::freopen(log.c_str(), "w", stderr);
+    (void)f;
+    dup2(fileno(stderr), fileno(stdout));
+    std::string bin = std::string(SLIME_BINARY_DIR) + "/bin/slime";
+    std::vector<std::string> all{"slime"};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// The admin port the process logs ("port=N"), waiting up to 5 s; 0 if none.
+int admin_port(const fs::path& log) {
+  std::regex port_re("port=([0-9]+)");
+  for (int i = 0; i < 200; ++i) {
+    std::smatch m;
+    std::string text = slurp(log);
+    if (std::regex_search(text, m, port_re)) return std::stoi(m[1]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return 0;
+}
+
 TEST(SlimeRunCli, ServesAdminEndpointsAndStopsOnSigterm) {
   char tmpl[] = "/tmp/slime-run-cli-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
@@ -63,24 +95,9 @@ TEST(SlimeRunCli, ServesAdminEndpointsAndStopsOnSigterm) {
   std::ofstream(dir / "broken.yaml") << "kind: [\n";
   fs::path log = dir.string() + ".log";
 
-  pid_t pid = fork();
+  pid_t pid = start_slime({"run", "--state-dir", dir.string(), "--admin-addr", "127.0.0.1:0", "--als-addr", "off"}, log);
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    FILE* f = std::freopen(log.c_str(), "w", stderr);
-    (void)f;
-    dup2(fileno(stderr), fileno(stdout));
-    std::string bin = std::string(SLIME_BINARY_DIR) + "/bin/slime";
-    execl(bin.c_str(), "slime", "run", "--state-dir", dir.c_str(), "--admin-addr", "127.0.0.1:0", "--als-addr", "off", nullptr);
-    _exit(127);
-  }
-  int port = 0;
-  std::regex port_re("port=([0-9]+)");
-  for (int i = 0; i < 200 && port == 0; ++i) {
-    std::smatch m;
-    std::string text = slurp(log);
-    if (std::regex_search(text, m, port_re)) port = std::stoi(m[1]);
-    else std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+  int port = admin_port(log);
   ASSERT_NE(port, 0) << slurp(log);
   Reply ready;
   for (int i = 0; i < 200 && ready.status != 200; ++i) {
@@ -129,26 +146,11 @@ TEST(SlimeRunCli, AModuleKindTheBuildLacksKeepsTheProcessNotReady) {
   std::ofstream(dir / "config.yaml") << "module:\n- {name: limiter, kind: limiter, enable: true}\n"
                                         "- {name: meshregistry, kind: meshregistry, enable: true}\n";
   fs::path log = dir / "slime.log";
-  pid_t pid = fork();
+  pid_t pid = start_slime({"run", "--state-dir", state.string(), "--config", (dir / "config.yaml").string(),
+                           "--admin-addr", "127.0.0.1:0", "--als-addr", "off"},
+                          log);
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    FILE* f = std::freopen(log.c_str(), "w", stderr);
-    (void)f;
-    dup2(fileno(stderr), fileno(stdout));
-    std::string bin = std::string(SLIME_BINARY_DIR) + "/bin/slime";
-    std::string cfg = (dir / "config.yaml").string();
-    execl(bin.c_str(), "slime", "run", "--state-dir", state.c_str(), "--config", cfg.c_str(), "--admin-addr",
-          "127.0.0.1:0", "--als-addr", "off", nullptr);
-    _exit(127);
-  }
-  int port = 0;
-  std::regex port_re("port=([0-9]+)");
-  for (int i = 0; i < 200 && port == 0; ++i) {
-    std::smatch m;
-    std::string text = slurp(log);
-    if (std::regex_search(text, m, port_re)) port = std::stoi(m[1]);
-    else std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+  int port = admin_port(log);
   ASSERT_NE(port, 0) << slurp(log);
   // Wait until the caches are synced (the metrics say so); readiness must still fail.
   for (int i = 0; i < 200; ++i) {
