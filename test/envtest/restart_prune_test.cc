@@ -132,7 +132,7 @@ spec: {configPatches: []}
     auto mark = store::owner_mark(*ef);
     ASSERT_TRUE(mark.has_value()) << ef->json().dump();
     EXPECT_EQ(mark->module, "limiter");
-    EXPECT_EQ(mark->key, "prune/hello");
+    EXPECT_EQ(mark->key, "SmartLimiter/prune/hello");
     EXPECT_EQ(first.kill_now(SIGTERM), 0) << first.log();
   }
 
