@@ -213,15 +213,20 @@ TEST_P(ModuleEndToEnd, SlimeRunProducesTheGoldenObjectsOnARealApiserver) {
     const auto& catalog = modules::catalog();
     auto info = std::find_if(catalog.begin(), catalog.end(), [&](const auto& m) { return m.kind == module; });
     ASSERT_NE(info, catalog.end());
+    size_t marked = 0;
     for (const auto& gk : info->writes) {
       auto gvk = c.discovery().preferred(gk);
       if (!gvk) continue;  // not served: nothing of it was written
       auto listed = c.list(*gvk, {.ns = {}, .label_selector = store::owner_selector(module), .field_selector = {},
                                   .page_size = 0});
       ASSERT_TRUE(listed.has_value()) << listed.error().str();
-      for (auto& o : listed->items)
+      for (auto& o : listed->items) {
         EXPECT_TRUE(wanted.count(o.ref())) << "slime run wrote " << o.ref() << ", which expected.yaml does not have";
+        ++marked;
+      }
     }
+    // Every expected object was found above, and each carries the marks: the list is not vacuous.
+    EXPECT_EQ(marked, wanted.size());
   }
 
   // Problems the golden case expects for a named object must reach its owner as a Warning Event.
