@@ -18,6 +18,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include "envtest/slime_process.h"  // runs the slime binary (header-only; needs no apiserver)
+
 #ifndef SLIME_BINARY_DIR
 #error "SLIME_BINARY_DIR must be defined"
 #endif
@@ -49,43 +51,7 @@ Reply request(int port, http::verb verb, const std::string& target) {
   }
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-// Starts `slime <args>` with stdout and stderr in `log`; returns its pid.
-pid_t start_slime(const std::vector<std::string>& args, const fs::path& log) {
-  pid_t pid = fork();
-  if (pid == 0) {
-    FILE* f = std::freopen(log.c_str(), "w", stderr);
-    (void)f;
-    dup2(fileno(stderr), fileno(stdout));
-    std::string bin = std::string(SLIME_BINARY_DIR) + "/bin/slime";
-    std::vector<std::string> all{"slime"};
-    all.insert(all.end(), args.begin(), args.end());
-    std::vector<char*> argv;
-    for (auto& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
-  }
-  return pid;
-}
-
-// The admin port the process logs ("port=N"), waiting up to 5 s; 0 if none.
-int admin_port(const fs::path& log) {
-  std::regex port_re("port=([0-9]+)");
-  for (int i = 0; i < 200; ++i) {
-    std::smatch m;
-    std::string text = slurp(log);
-    if (std::regex_search(text, m, port_re)) return std::stoi(m[1]);
-    std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
-  return 0;
-}
+using slime::testing::slurp;
 
 TEST(SlimeRunCli, ServesAdminEndpointsAndStopsOnSigterm) {
   char tmpl[] = "/tmp/slime-run-cli-XXXXXX";
@@ -95,9 +61,9 @@ TEST(SlimeRunCli, ServesAdminEndpointsAndStopsOnSigterm) {
   std::ofstream(dir / "broken.yaml") << "kind: [\n";
   fs::path log = dir.string() + ".log";
 
-  pid_t pid = start_slime({"run", "--state-dir", dir.string(), "--admin-addr", "127.0.0.1:0", "--als-addr", "off"}, log);
-  ASSERT_GE(pid, 0);
-  int port = admin_port(log);
+  slime::testing::SlimeProcess slime;
+  slime.start({"run", "--state-dir", dir.string(), "--admin-addr", "127.0.0.1:0", "--als-addr", "off"}, log);
+  int port = slime.admin_port();
   ASSERT_NE(port, 0) << slurp(log);
   Reply ready;
   for (int i = 0; i < 200 && ready.status != 200; ++i) {
@@ -118,19 +84,7 @@ TEST(SlimeRunCli, ServesAdminEndpointsAndStopsOnSigterm) {
   EXPECT_EQ(request(port, http::verb::put, "/debug/loglevel?level=nonsense").status, 400);
   EXPECT_EQ(request(port, http::verb::get, "/nope").status, 404);
 
-  kill(pid, SIGTERM);
-  int status = 0;
-  for (int i = 0; i < 100; ++i) {
-    if (waitpid(pid, &status, WNOHANG) == pid) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    if (i == 99) {
-      kill(pid, SIGKILL);
-      waitpid(pid, &status, 0);
-      FAIL() << "slime run did not stop on SIGTERM";
-    }
-  }
-  EXPECT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << slurp(log);
+  EXPECT_EQ(slime.kill_now(SIGTERM), 0) << "no clean exit on SIGTERM\n" << slurp(log);
   fs::remove_all(dir);
   fs::remove(log);
 }
@@ -146,11 +100,11 @@ TEST(SlimeRunCli, AModuleKindTheBuildLacksKeepsTheProcessNotReady) {
   std::ofstream(dir / "config.yaml") << "module:\n- {name: limiter, kind: limiter, enable: true}\n"
                                         "- {name: meshregistry, kind: meshregistry, enable: true}\n";
   fs::path log = dir / "slime.log";
-  pid_t pid = start_slime({"run", "--state-dir", state.string(), "--config", (dir / "config.yaml").string(),
-                           "--admin-addr", "127.0.0.1:0", "--als-addr", "off"},
-                          log);
-  ASSERT_GE(pid, 0);
-  int port = admin_port(log);
+  slime::testing::SlimeProcess slime;
+  slime.start({"run", "--state-dir", state.string(), "--config", (dir / "config.yaml").string(), "--admin-addr",
+               "127.0.0.1:0", "--als-addr", "off"},
+              log);
+  int port = slime.admin_port();
   ASSERT_NE(port, 0) << slurp(log);
   // Wait until the caches are synced (the metrics say so); readiness must still fail.
   for (int i = 0; i < 200; ++i) {
@@ -163,9 +117,7 @@ TEST(SlimeRunCli, AModuleKindTheBuildLacksKeepsTheProcessNotReady) {
   EXPECT_EQ(request(port, http::verb::get, "/modules/readyz").status, 503);
   EXPECT_EQ(request(port, http::verb::get, "/healthz").status, 200);  // alive: a restart would not help
   EXPECT_NE(request(port, http::verb::get, "/debug/config").body.find("meshregistry"), std::string::npos);
-  kill(pid, SIGTERM);
-  int status = 0;
-  waitpid(pid, &status, 0);
+  slime.kill_now(SIGTERM);
   EXPECT_NE(slurp(log).find("meshregistry"), std::string::npos);
   fs::remove_all(dir);
 }

@@ -47,6 +47,17 @@ void for_each_path(core::Json& j, const std::function<void(core::Json&)>& visit)
     for (auto& v : j) for_each_path(v, visit);
 }
 
+// The limiter and one running pod of its workload.
+store::MemoryStore world_with(const core::Json& limiter) {
+  store::MemoryStore store;
+  store.put(core::Object(limiter));
+  core::Object pod("v1", "Pod", "default", "reviews-1");
+  pod.set_label("app", "reviews");
+  pod.json()["status"] = {{"phase", "Running"}};
+  store.put(pod);
+  return store;
+}
+
 TEST(Robustness, TypeConfusedSpecsNeverThrow) {
   auto module = modules::create("limiter");
   ASSERT_TRUE(module);
@@ -64,12 +75,7 @@ TEST(Robustness, TypeConfusedSpecsNeverThrow) {
   ASSERT_GT(nodes, 40u);
   // The unmutated limiter renders its EnvoyFilter: the baseline the mutations are measured against.
   {
-    store::MemoryStore store;
-    store.put(core::Object(*base));
-    core::Object pod("v1", "Pod", "default", "reviews-1");
-    pod.set_label("app", "reviews");
-    pod.json()["status"] = {{"phase", "Running"}};
-    store.put(pod);
+    store::MemoryStore store = world_with(*base);
     core::NoMetrics none;
     core::RenderContext ctx{store, none, {}};
     auto out = module->reconcile(ctx, "SmartLimiter/default/reviews");
@@ -84,12 +90,7 @@ TEST(Robustness, TypeConfusedSpecsNeverThrow) {
       for_each_path(doc["spec"], [&](core::Json& node) {
         if (i++ == target) node = r;
       });
-      store::MemoryStore store;
-      store.put(core::Object(doc));
-      core::Object pod("v1", "Pod", "default", "reviews-1");
-      pod.set_label("app", "reviews");
-      pod.json()["status"] = {{"phase", "Running"}};
-      store.put(pod);
+      store::MemoryStore store = world_with(doc);
       core::NoMetrics none;
       core::RenderContext ctx{store, none, {}};
       for (const auto& key : module->keys(ctx)) {
