@@ -1,5 +1,5 @@
 // Every value of a full SmartLimiter replaced, one at a time, by each JSON type: the module must report
-// problems, never throw or crash.
+// problems, never throw or crash, and whatever it renders must still be the limiter's own objects.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -47,6 +47,17 @@ void for_each_path(core::Json& j, const std::function<void(core::Json&)>& visit)
     for (auto& v : j) for_each_path(v, visit);
 }
 
+// The limiter and one running pod of its workload.
+store::MemoryStore world_with(const core::Json& limiter) {
+  store::MemoryStore store;
+  store.put(core::Object(limiter));
+  core::Object pod("v1", "Pod", "default", "reviews-1");
+  pod.set_label("app", "reviews");
+  pod.json()["status"] = {{"phase", "Running"}};
+  store.put(pod);
+  return store;
+}
+
 TEST(Robustness, TypeConfusedSpecsNeverThrow) {
   auto module = modules::create("limiter");
   ASSERT_TRUE(module);
@@ -62,6 +73,15 @@ TEST(Robustness, TypeConfusedSpecsNeverThrow) {
   core::Json probe = (*base)["spec"];
   for_each_path(probe, [&](core::Json&) { ++nodes; });
   ASSERT_GT(nodes, 40u);
+  // The unmutated limiter renders its EnvoyFilter: the baseline the mutations are measured against.
+  {
+    store::MemoryStore store = world_with(*base);
+    core::NoMetrics none;
+    core::RenderContext ctx{store, none, {}};
+    auto out = module->reconcile(ctx, "SmartLimiter/default/reviews");
+    ASSERT_FALSE(out.objects.empty());
+    EXPECT_EQ(out.objects[0].name(), "reviews.default.ratelimit");
+  }
   size_t renders = 0;
   for (size_t target = 0; target < nodes; ++target) {
     for (const auto& r : replacements) {
@@ -70,20 +90,30 @@ TEST(Robustness, TypeConfusedSpecsNeverThrow) {
       for_each_path(doc["spec"], [&](core::Json& node) {
         if (i++ == target) node = r;
       });
-      store::MemoryStore store;
-      store.put(core::Object(doc));
-      core::Object pod("v1", "Pod", "default", "reviews-1");
-      pod.set_label("app", "reviews");
-      pod.json()["status"] = {{"phase", "Running"}};
-      store.put(pod);
+      store::MemoryStore store = world_with(doc);
       core::NoMetrics none;
       core::RenderContext ctx{store, none, {}};
       for (const auto& key : module->keys(ctx)) {
+        core::ModuleOutput out;
         EXPECT_NO_THROW({
           module->metric_requests(ctx, key);
-          auto out = module->reconcile(ctx, key);
+          out = module->reconcile(ctx, key);
           ++renders;
         }) << "node " << target << " = " << r.dump();
+        // What it renders: only this limiter's EnvoyFilters (or the RLS ConfigMap), statuses of the
+        // limiter only, problems that name the limiter and one of its fields.
+        for (const auto& o : out.objects) {
+          if (o.kind() == "ConfigMap") continue;
+          EXPECT_EQ(o.kind(), "EnvoyFilter");
+          EXPECT_EQ(o.ns(), "default");
+          EXPECT_TRUE(o.name().starts_with("reviews.default.") && o.name().ends_with(".ratelimit")) << o.name();
+        }
+        for (const auto& st : out.statuses) EXPECT_EQ(st.key.name, "reviews");
+        for (const auto& p : out.problems) {
+          EXPECT_EQ(p.object, "SmartLimiter default/reviews") << p.str();
+          EXPECT_TRUE(p.field.starts_with("spec") || p.field.starts_with("metadata"))
+              << p.str() << "\nnode " << target << " = " << r.dump();
+        }
       }
     }
   }
