@@ -44,3 +44,16 @@ fi
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
   systemctl stop prometheus || true
 fi
+
+# kubectl: the boot envtests apply deploy/ with it (`kubectl apply -k`, `auth can-i`, `create token`) and
+# fail without it. Debian 12 has no kubectl package; the Kubernetes or Google Cloud apt repository does.
+if [ "${1:-}" != "--build-only" ] && ! command -v kubectl >/dev/null 2>&1; then
+  if apt-cache show kubectl >/dev/null 2>&1; then
+    echo "setup: installing kubectl"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends kubectl >/dev/null
+  else
+    echo "setup: kubectl is required by the envtests; add the Kubernetes apt repository" \
+         "(https://pkgs.k8s.io/core:/stable:/v1.30/deb/) and run scripts/setup.sh again" >&2
+    exit 1
+  fi
+fi

@@ -49,6 +49,9 @@ int run_render(const RenderArgs& args) {
     return 2;
   }
   for (const auto& w : instances->warnings) std::cerr << "warning: " << w.str() << '\n';
+  // Rendering without a configured module would print a partial result that looks complete.
+  for (const auto& e : instances->missing) std::cerr << "error: " << e.str() << '\n';
+  if (!instances->missing.empty()) return 2;
 
   auto loaded = store::load_paths(args.paths);
   std::vector<core::Object> inputs;

@@ -65,6 +65,10 @@ int run_run(RunArgs args) {
     return 2;
   }
   for (const auto& w : instances->warnings) spdlog::warn("config: {}", w.str());
+  for (const auto& e : instances->missing) {
+    spdlog::error("config: {} (this process stays not ready)", e.str());
+    args.svc.config_errors.push_back(e.str());
+  }
   std::vector<core::Module*> mods;
   for (auto& m : instances->modules) mods.push_back(m.get());
 

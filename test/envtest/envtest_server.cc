@@ -111,4 +111,17 @@ core::Result<void> EnvtestServer::install_crds(kube::Client& client, const std::
   return {};
 }
 
+core::Result<void> EnvtestServer::install_istio_and_slime_crds(kube::Client& client) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> files{fs::path(source_dir()) / "tools/envtest/bin/istio-crds.yaml"};
+  fs::path slime_crds = fs::path(source_dir()) / "api/crds";
+  std::error_code ec;
+  if (fs::is_directory(slime_crds, ec))
+    for (auto& e : fs::directory_iterator(slime_crds))
+      if (e.path().extension() == ".yaml" && e.path().filename() != "kustomization.yaml") files.push_back(e.path());
+  for (auto& f : files)
+    if (auto r = install_crds(client, f.string()); !r) return r;
+  return {};
+}
+
 }  // namespace slime::testing

@@ -31,6 +31,8 @@ class EnvtestServer {
   // Applies every document of a multi-document YAML file (e.g. CRDs) and waits until each CRD is
   // Established, so its kinds are usable right after.
   static core::Result<void> install_crds(kube::Client& client, const std::string& yaml_path);
+  // Istio's CRDs (tools/envtest/bin/istio-crds.yaml) and Slime's (api/crds/).
+  static core::Result<void> install_istio_and_slime_crds(kube::Client& client);
 
  private:
   std::string dir_;

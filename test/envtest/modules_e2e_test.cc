@@ -1,8 +1,9 @@
 // Every module end to end on a real apiserver, driven by the `slime run` binary: for selected golden
 // cases (test/golden/<module>/<case>/: config.yaml, input.yaml, expected.yaml), a pristine cluster
 // gets Istio's and Slime's CRDs and the case's inputs; `slime run --kubeconfig` must then make every
-// expected object exist with the expected content (the same objects `slime render` prints). A case
-// whose module is not compiled into this build is skipped.
+// expected object exist with the expected content (the same objects `slime render` prints), and no
+// other object marked as the module's may exist. A case whose module is not compiled into this build is
+// skipped.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -22,6 +23,7 @@
 #include "slime/kube/cluster_config.h"
 #include "slime/modules/registry.h"
 #include "slime/runtime/object_diff.h"
+#include "slime/store/owner_marks.h"
 
 #ifndef SLIME_BINARY_DIR
 #error "SLIME_BINARY_DIR must be defined"
@@ -49,18 +51,6 @@ std::vector<Json> documents(const fs::path& p) {
     else out.push_back(std::move(d.json));
   }
   return out;
-}
-
-core::Result<void> install_crds(kube::Client& c) {
-  std::vector<fs::path> files{fs::path(slime::testing::source_dir()) / "tools/envtest/bin/istio-crds.yaml"};
-  fs::path slime_crds = fs::path(slime::testing::source_dir()) / "api/crds";
-  std::error_code ec;
-  if (fs::is_directory(slime_crds, ec))
-    for (auto& e : fs::directory_iterator(slime_crds))
-      if (e.path().extension() == ".yaml" && e.path().filename() != "kustomization.yaml") files.push_back(e.path());
-  for (auto& f : files)
-    if (auto r = slime::testing::EnvtestServer::install_crds(c, f.string()); !r) return r;
-  return {};
 }
 
 // The pieces the apiserver insists on and a golden input (rendered offline) may leave out.
@@ -174,7 +164,7 @@ TEST_P(ModuleEndToEnd, SlimeRunProducesTheGoldenObjectsOnARealApiserver) {
   auto server = slime::testing::EnvtestServer::start_private();
   ASSERT_TRUE(server.has_value()) << server.error().str();
   kube::Client c(kube::load_kubeconfig((*server)->kubeconfig()).value());
-  ASSERT_TRUE(install_crds(c).has_value());
+  ASSERT_TRUE(slime::testing::EnvtestServer::install_istio_and_slime_crds(c).has_value());
   auto inputs = apply_inputs(c, documents(dir / "input.yaml"), events_only(GetParam()));
   ASSERT_TRUE(inputs.has_value()) << inputs.error().str();
 
@@ -190,7 +180,11 @@ TEST_P(ModuleEndToEnd, SlimeRunProducesTheGoldenObjectsOnARealApiserver) {
     all = true;
     for (auto& e : expected) {
       auto obj = core::Object::from_json(e);
-      if (!obj) continue;
+      if (!obj) {
+        last_mismatch = "expected.yaml has an object that does not parse: " + obj.error().str();
+        all = false;
+        break;
+      }
       auto live = c.get(obj->gvk(), obj->ns(), obj->name());
       if (!live) {
         last_mismatch = obj->ref() + ": " + live.error().str();
@@ -210,6 +204,25 @@ TEST_P(ModuleEndToEnd, SlimeRunProducesTheGoldenObjectsOnARealApiserver) {
     if (!all) std::this_thread::sleep_for(std::chrono::milliseconds(250));
   }
   EXPECT_TRUE(all) << last_mismatch << "\n--- slime log ---\n" << slurp(slime.log);
+
+  // Exactly the expected objects: everything the module marked as its own must be expected too.
+  if (!events_only(GetParam())) {
+    std::set<std::string> wanted;
+    for (auto& e : expected)
+      if (auto obj = core::Object::from_json(e)) wanted.insert(obj->ref());
+    const auto& catalog = modules::catalog();
+    auto info = std::find_if(catalog.begin(), catalog.end(), [&](const auto& m) { return m.kind == module; });
+    ASSERT_NE(info, catalog.end());
+    for (const auto& gk : info->writes) {
+      auto gvk = c.discovery().preferred(gk);
+      if (!gvk) continue;  // not served: nothing of it was written
+      auto listed = c.list(*gvk, {.ns = {}, .label_selector = store::owner_selector(module), .field_selector = {},
+                                  .page_size = 0});
+      ASSERT_TRUE(listed.has_value()) << listed.error().str();
+      for (auto& o : listed->items)
+        EXPECT_TRUE(wanted.count(o.ref())) << "slime run wrote " << o.ref() << ", which expected.yaml does not have";
+    }
+  }
 
   // Problems the golden case expects for a named object must reach its owner as a Warning Event.
   if (fs::exists(dir / "errors.txt")) {

@@ -260,5 +260,44 @@ TEST_F(RuntimeTest, TwoReplicasExactlyOneWritesAndTheStandbyTakesOver) {
   EXPECT_EQ(admin.get({"", "v1", "Pod"}, "rt5", "slime-b")->label("slime.io/leader"), "");
 }
 
+// Failover: what the old leader wrote is known to the new one only through the owner marks on the
+// objects. A key whose output changed between the two (here: its source stopped asking for a copy)
+// must not leave its old object behind; the user's ConfigMaps (no marks) stay.
+TEST_F(RuntimeTest, ANewLeaderPrunesWhatTheOldLeaderWroteAndNoKeyRendersNow) {
+  Replica a, b;
+  make_ns(a.client, "rt6");
+  ASSERT_TRUE(a.client.apply(source("rt6", "app", {{"k", "1"}})).has_value());
+  ASSERT_TRUE(a.client.apply(source("rt6", "kept", {{"k", "1"}})).has_value());
+  Object users("v1", "ConfigMap", "rt6", "users-own");
+  users.json()["data"] = {{"k", "mine"}};
+  ASSERT_TRUE(a.client.apply(users, true, "user").has_value());
+  ASSERT_TRUE(a.manager.start().has_value());
+  ASSERT_TRUE(b.manager.start().has_value());  // a synced standby
+  a.manager.set_leading(true);
+  ASSERT_TRUE(eventually([&] {
+    return a.client.get(kConfigMap, "rt6", "app-copy").has_value() && a.client.get(kConfigMap, "rt6", "kept-copy").has_value();
+  }));
+  auto copy = a.client.get(kConfigMap, "rt6", "app-copy");
+  EXPECT_EQ(copy->label("slime.io/owner-module"), "echo");
+  EXPECT_EQ(copy->annotation("slime.io/owner-key"), "cm:rt6/app");
+  a.manager.stop();  // the leader is gone
+
+  Object unlabelled("v1", "ConfigMap", "rt6", "app");
+  unlabelled.json()["data"] = {{"k", "1"}};
+  unlabelled.set_label("slime-test/echo", "false");
+  ASSERT_TRUE(b.client.apply(unlabelled, true, "user").has_value());
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // the standby's cache sees it; it writes nothing
+  b.manager.set_leading(true);
+  EXPECT_TRUE(eventually([&] {
+    auto g = b.client.get(kConfigMap, "rt6", "app-copy");
+    return !g && g.error().not_found();
+  }));
+  EXPECT_TRUE(b.client.get(kConfigMap, "rt6", "kept-copy").has_value());
+  auto still = b.client.get(kConfigMap, "rt6", "users-own");
+  ASSERT_TRUE(still.has_value());
+  EXPECT_EQ(still->json()["data"]["k"], "mine");
+  b.manager.stop();
+}
+
 }  // namespace
 }  // namespace slime::runtime

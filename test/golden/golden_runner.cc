@@ -3,10 +3,13 @@
 //   config.yaml   (optional)   module configuration; without it only <module> runs, with defaults
 //   options.yaml  (optional)   {now: RFC3339, all: bool}
 //   expected.yaml              the generated objects (with all: true, the inputs too)
-//   errors.txt    (optional)   one expected substring of the reported problems per line; without it
-//                              the case must render without problems
+//   errors.txt    (optional)   one expected substring of the reported problems per line: every line
+//                              must match a problem and every problem a line; without it the case
+//                              must render without problems
 // Comparison is semantic: objects matched by apiVersion/kind/namespace/name, key order ignored,
-// numbers by value, list order significant. SLIME_UPDATE_GOLDEN=1 rewrites expected.yaml (review it!).
+// numbers by value, list order significant; an object generated twice is a failure.
+// SLIME_UPDATE_GOLDEN=1 rewrites expected.yaml instead of comparing (review the diff!); that run fails on
+// purpose, so an update can never pass as a test.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -90,6 +93,7 @@ TEST_P(Golden, RendersExpectedObjects) {
   auto instances = modules::instantiate(config);
   ASSERT_TRUE(instances) << instances.error().str();
   ASSERT_FALSE(instances->modules.empty()) << "module '" << c.module << "' is not part of this build";
+  for (const auto& m : instances->missing) ADD_FAILURE() << "config.yaml: " << m.str();
 
   render::RenderOptions options;
   options.now = std::chrono::system_clock::from_time_t(1700000000);  // 2023-11-14T22:13:20Z
@@ -129,6 +133,8 @@ TEST_P(Golden, RendersExpectedObjects) {
     std::vector<core::Json> docs;
     for (auto& o : sorted) docs.push_back(o.json());
     std::ofstream(c.dir / "expected.yaml") << core::to_yaml_stream(docs);
+    FAIL() << "SLIME_UPDATE_GOLDEN: rewrote " << (c.dir / "expected.yaml") << " without comparing; review it and run "
+           << "again without SLIME_UPDATE_GOLDEN";
   }
 
   // Problems: exactly the expected ones (by substring), or none.
@@ -142,8 +148,10 @@ TEST_P(Golden, RendersExpectedObjects) {
     bool found = std::any_of(problems.begin(), problems.end(), [&](const std::string& p) { return p.find(w) != std::string::npos; });
     EXPECT_TRUE(found) << "expected a problem containing: " << w << "\nproblems were:\n" << ::testing::PrintToString(problems);
   }
-  if (wanted.empty()) {
-    EXPECT_TRUE(problems.empty()) << "unexpected problems:\n" << ::testing::PrintToString(problems);
+  // Every reported problem must be one errors.txt expects: a new problem is a change of behaviour too.
+  for (const auto& p : problems) {
+    bool expected = std::any_of(wanted.begin(), wanted.end(), [&](const std::string& w) { return p.find(w) != std::string::npos; });
+    EXPECT_TRUE(expected) << "unexpected problem (not in errors.txt): " << p;
   }
 
   ASSERT_TRUE(fs::exists(c.dir / "expected.yaml")) << "missing " << (c.dir / "expected.yaml");
@@ -152,7 +160,8 @@ TEST_P(Golden, RendersExpectedObjects) {
 
   std::map<std::string, core::Json> want, got;
   for (auto& d : expected_docs.documents) want[object_id(d.json)] = d.json;
-  for (auto& j : actual) got[object_id(j)] = j;
+  for (auto& j : actual)
+    if (!got.emplace(object_id(j), j).second) ADD_FAILURE() << "object generated twice: " << object_id(j);
   for (auto& [id, w] : want) {
     auto it = got.find(id);
     if (it == got.end()) {

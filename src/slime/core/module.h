@@ -46,6 +46,15 @@ struct Cleanup {
   std::string annotation;
 };
 
+// What a module that deploys the others (boot) knows about this build's modules: which kinds exist, and
+// what each reads and writes (its least-privilege RBAC role is derived from these).
+struct ModuleInfo {
+  std::string kind;
+  std::vector<GroupKind> reads;
+  std::vector<GroupKind> writes;
+  std::optional<GroupKind> finalized;  // cleanup()->kind: its finalizer is patched on these
+};
+
 class Module {
  public:
   virtual ~Module() = default;
@@ -73,6 +82,10 @@ class Module {
 
   // Clean-up on delete (default: none; see Cleanup).
   virtual std::optional<Cleanup> cleanup() const { return std::nullopt; }
+
+  // The build's module table (modules::create hands it to every instance before configure). Modules that
+  // do not deploy other modules ignore it.
+  virtual void set_catalog(std::vector<ModuleInfo> /*catalog*/) {}
 };
 
 using ModuleFactory = std::unique_ptr<Module> (*)();

@@ -26,9 +26,28 @@ std::vector<std::string> available_kinds() {
   return out;
 }
 
+const std::vector<core::ModuleInfo>& catalog() {
+  static const std::vector<core::ModuleInfo> kCatalog = [] {
+    std::vector<core::ModuleInfo> out;
+    for (const auto& e : table()) {
+      auto m = e.factory();
+      auto cleanup = m->cleanup();
+      out.push_back({e.kind, m->reads(), m->writes(),
+                     cleanup ? std::optional<core::GroupKind>(cleanup->kind) : std::nullopt});
+    }
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.kind < b.kind; });
+    return out;
+  }();
+  return kCatalog;
+}
+
 std::unique_ptr<core::Module> create(std::string_view kind) {
   for (const auto& e : table())
-    if (kind == e.kind) return e.factory();
+    if (kind == e.kind) {
+      auto m = e.factory();
+      m->set_catalog(catalog());
+      return m;
+    }
   return nullptr;
 }
 
@@ -48,10 +67,12 @@ core::Result<Instances> instantiate(const core::SlimeConfig& config) {
   for (auto& c : configs) {
     auto module = create(c.effective_kind());
     if (!module) {
-      core::Error w;
-      w.message = "module kind '" + c.effective_kind() + "' is not part of this build; it is skipped";
-      w.field = "module " + c.name;
-      out.warnings.push_back(std::move(w));
+      core::Error e;
+      std::string kinds;
+      for (const auto& k : available_kinds()) kinds += (kinds.empty() ? "" : ", ") + k;
+      e.message = "module kind '" + c.effective_kind() + "' is not part of this build (it has: " + kinds + ")";
+      e.field = "module " + c.name;
+      out.missing.push_back(std::move(e));
       continue;
     }
     if (auto r = module->configure(c); !r) {

@@ -121,8 +121,11 @@ RenderResult render(std::vector<core::Object> inputs, const std::vector<std::uni
     o.reset();
     result.generated.push_back(p.use_count() == 1 ? std::move(const_cast<core::Object&>(*p)) : *p);
   }
+  // An input a module also generates (an auto-fence ServiceFence written earlier, now re-rendered) is
+  // printed once, as generated: `--all` must not show one object twice.
   if (options.keep_inputs)
-    for (const auto& p : input_ptrs) result.inputs.push_back(*with_status(p, previous.statuses));
+    for (const auto& p : input_ptrs)
+      if (!previous.generated.count(p->key())) result.inputs.push_back(*with_status(p, previous.statuses));
   sort_objects(result.generated);
   sort_objects(result.inputs);
   return result;

@@ -4,6 +4,7 @@
 
 #include "slime/core/json_diff.h"
 #include "slime/runtime/object_diff.h"
+#include "slime/store/owner_marks.h"
 
 namespace slime::runtime {
 namespace {
@@ -80,12 +81,38 @@ void Controller::enqueue_all() {
     }
   });
   for (auto& k : keys) queue_.add(k);
+  adopt_marked();
   // Resources deleted while no Slime ran left their objects behind.
   if (finalizer_)
     for (auto& k : finalizer_->orphaned_keys()) queue_.add(k);
   // Keys that rendered something before but no longer exist must still be pruned.
   std::lock_guard lock(owned_mu_);
   for (auto& [k, _] : owned_) queue_.add(k);
+}
+
+void Controller::adopt_marked() {
+  if (!cluster_.marks_owners()) return;
+  auto marked = cluster_.list_owned(kind(), writes_);
+  if (!marked) {
+    // Not fatal: what this process renders is still pruned; only leftovers of earlier runs wait for the
+    // next start or leadership gain.
+    metrics_.inc("slime_owner_sweep_failures_total", {{"module", kind()}});
+    spdlog::error("cannot list objects marked as written module={} error=\"{}\"", kind(), marked.error().str());
+    return;
+  }
+  std::set<std::string> keys;
+  {
+    std::lock_guard lock(owned_mu_);
+    for (const auto& o : *marked) {
+      auto mark = store::owner_mark(o);
+      if (!mark || mark->module != kind()) continue;
+      owned_[mark->key].insert(o.key());
+      keys.insert(mark->key);
+    }
+  }
+  // Each key re-renders: what it no longer renders (the key may be gone altogether) is pruned.
+  for (const auto& k : keys) queue_.add(k);
+  spdlog::info("adopted marked objects module={} objects={} keys={}", kind(), marked->size(), keys.size());
 }
 
 void Controller::start() {
@@ -237,7 +264,9 @@ bool Controller::reconcile(const std::string& key) {
   cluster_.store().read([&](const core::Snapshot& snap) {
     core::RenderContext ctx{snap, answers, std::chrono::system_clock::now()};
     core::ModuleOutput out = module_.reconcile(ctx, key);
+    bool mark = cluster_.marks_owners();
     for (auto& o : out.objects) {
+      if (mark) store::mark_owner(o, kind(), key);
       auto k = o.key();
       rendered.insert(k);
       const core::Object* live = snap.get(k);
@@ -256,7 +285,11 @@ bool Controller::reconcile(const std::string& key) {
     }
     for (auto& k : previously)
       if (!rendered.count(k))
-        if (auto* live = snap.get(k)) prunes.push_back(*live);
+        if (auto* live = snap.get(k)) {
+          // Another key of this module has rendered it since (its mark names that key): not ours to prune.
+          if (auto m = store::owner_mark(*live); m && (m->module != kind() || m->key != key)) continue;
+          prunes.push_back(*live);
+        }
     if (finalizer_) cleanup = finalizer_->plan(snap, key, previously, rendered);
   });
 

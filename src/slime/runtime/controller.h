@@ -58,6 +58,9 @@ class Controller {
 
  private:
   bool reconcile(const std::string& key);  // false: retry later
+  // Backends with owner marks: takes over what earlier processes or leaders wrote for this module
+  // (owned_ from the marks) and queues those keys, so they prune what they no longer render.
+  void adopt_marked();
   void worker();
   void ticker();
   const core::Object* find_regarding(const core::Snapshot& snap, const core::Error& e) const;

@@ -6,6 +6,8 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "slime/store/owner_marks.h"
+
 namespace slime::runtime {
 
 namespace {
@@ -159,6 +161,26 @@ core::Result<void> KubeCluster::set_finalizers(const core::Object& target, const
     store_.remove(live.key());
   else store_.put(std::move(live));
   return {};
+}
+
+core::Result<std::vector<core::Object>> KubeCluster::list_owned(std::string_view module,
+                                                                const std::set<core::GroupKind>& kinds) {
+  std::vector<core::Object> out;
+  kube::ListOptions opts;
+  opts.ns = ns_;
+  // Label-selected on the server: the answer is what Slime wrote, not every object of the kind.
+  opts.label_selector = store::owner_selector(module);
+  for (const auto& gk : kinds) {
+    auto gvk = client_.discovery().preferred(gk);
+    if (!gvk) {
+      if (gvk.error().transport()) return std::unexpected(gvk.error().to_error(gk.str()));
+      continue;  // kind not served: nothing of it can exist
+    }
+    auto listed = client_.list(*gvk, opts);
+    if (!listed) return std::unexpected(listed.error().to_error(gk.str() + " labelled " + opts.label_selector));
+    for (auto& o : listed->items) out.push_back(std::move(o));
+  }
+  return out;
 }
 
 bool KubeCluster::covers(const core::ObjectKey& key) const {

@@ -31,6 +31,9 @@ class KubeCluster final : public store::Cluster {
   core::Result<void> apply_status(const core::Object& target, const core::Json& status) override;
   void record_problem(const core::Object& regarding, const std::string& reason, const std::string& message) override;
   std::string describe() const override { return "kubernetes " + client_.config().server; }
+  bool marks_owners() const override { return true; }
+  core::Result<std::vector<core::Object>> list_owned(std::string_view module,
+                                                     const std::set<core::GroupKind>& kinds) override;
   bool keeps_finalizers() const override { return true; }
   core::Result<void> set_finalizers(const core::Object& target, const std::vector<std::string>& finalizers) override;
   bool covers(const core::ObjectKey& key) const override;

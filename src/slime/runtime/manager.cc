@@ -22,6 +22,8 @@ Manager::Manager(store::Cluster& cluster, std::vector<core::Module*> modules, Me
   metrics_.describe("slime_metric_queries_total", Metrics::Type::kCounter, "Metric source queries by module.");
   metrics_.describe("slime_metric_query_failures_total", Metrics::Type::kCounter, "Failed metric source queries.");
   metrics_.describe("framework_submodules_count", Metrics::Type::kGauge, "Modules this process runs (the original's name).");
+  metrics_.describe("slime_owner_sweep_failures_total", Metrics::Type::kCounter,
+                    "Failed lists of owner-marked objects at start or leadership gain (leftovers wait for the next).");
   metrics_.describe("slime_leader", Metrics::Type::kGauge, "1 while this replica runs the controllers.");
   metrics_.describe("slime_ready", Metrics::Type::kGauge, "1 once the caches are synced.");
   metrics_.describe("slime_store_objects", Metrics::Type::kGauge, "Objects in the controller's cache.");

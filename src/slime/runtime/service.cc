@@ -24,7 +24,12 @@ void add_admin_routes(AdminServer& admin, Manager& manager, Metrics& metrics, ku
   admin.route("/healthz", ok);
   admin.route("/livez", ok);
   admin.route("/modules/livez", ok);
-  auto ready = [&manager](const AdminRequest&) {
+  auto ready = [&manager, &opts](const AdminRequest&) {
+    if (!opts.config_errors.empty()) {
+      std::string body = "not ready: configuration cannot be carried out\n";
+      for (const auto& e : opts.config_errors) body += e + "\n";
+      return AdminResponse{503, body};
+    }
     if (manager.ready()) return AdminResponse{200, "ok\n"};
     return AdminResponse{503, "not ready: caches not synced\n"};
   };
@@ -48,7 +53,8 @@ void add_admin_routes(AdminServer& admin, Manager& manager, Metrics& metrics, ku
                       {"watchNamespace", opts.watch_namespace},
                       {"ready", manager.ready()},
                       {"leading", manager.leading()},
-                      {"leaderElection", opts.leader_elect}};
+                      {"leaderElection", opts.leader_elect},
+                      {"configErrors", opts.config_errors}};
     if (elector) doc["identity"] = elector->identity();
     doc["modules"] = core::Json::array();
     for (auto& c : manager.controllers()) doc["modules"].push_back(c->kind());

@@ -37,6 +37,9 @@ struct ServiceOptions {
   // error ends the process like any start-up failure.
   using Extension = std::function<core::Result<std::function<void()>>(store::Cluster&)>;
   std::vector<Extension> extensions;
+  // Configuration this process cannot carry out (a module kind the build lacks). The controllers for the
+  // rest still run, but /readyz answers 503 with these: a pod must not look healthy while doing nothing.
+  std::vector<std::string> config_errors;
   // More admin endpoints (path -> handler), e.g. lazyload's /<module>/debug/svfReset.
   std::map<std::string, AdminServer::Handler> admin_routes;
 };

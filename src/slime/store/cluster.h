@@ -5,6 +5,7 @@
 #include <chrono>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "slime/core/error.h"
@@ -43,6 +44,15 @@ class Cluster {
   // Objects this backend knows Slime wrote in an earlier run (to prune the ones no key renders any
   // more after a restart). Backends that cannot tell return nothing.
   virtual std::vector<core::ObjectKey> written_by_slime() const { return {}; }
+
+  // Owner marks (store/owner_marks.h): whether the controller stamps them on what it applies, and the
+  // objects of `kinds` stamped for `module`, read from the backend itself (not the cache) so that what an
+  // earlier process or leader wrote is found after a restart or failover.
+  virtual bool marks_owners() const { return false; }
+  virtual core::Result<std::vector<core::Object>> list_owned(std::string_view /*module*/,
+                                                            const std::set<core::GroupKind>& /*kinds*/) {
+    return std::vector<core::Object>{};
+  }
 
   // Finalizers (Kubernetes). Backends without them delete at once and keep none.
   virtual bool keeps_finalizers() const { return false; }

@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "slime/core/yaml.h"
@@ -149,6 +150,50 @@ TEST_F(BootCli, TheBundleConfigMapStartsTheBundle) {
   auto d = docs(run.out);
   EXPECT_EQ(count(d, "Deployment", "global-sidecar"), 1) << run.out;
   EXPECT_NE(run.out.find("envoy.http_connection_manager"), std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+// deploy/rbac.yaml is what `slime boot rbac` derives from the modules' reads()/writes(): a module that
+// starts reading or writing a new kind must regenerate it (`slime boot rbac > deploy/rbac.yaml`).
+TEST_F(BootCli, DeployRbacIsGeneratedFromTheModuleContract) {
+  auto r = slime("boot rbac");
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_EQ(r.out, slurp(std::string(SLIME_SOURCE_DIR) + "/deploy/rbac.yaml"))
+      << "deploy/rbac.yaml is stale: run `build/bin/slime boot rbac > deploy/rbac.yaml`";
+  auto roles = docs(r.out);
+  // One role per module kind; only the plugin's reads Secrets; only boot's binds, and only module roles.
+  for (const auto& role : roles) {
+    std::string name = role["metadata"]["name"];
+    bool secrets = false, bind = false;
+    for (const auto& rule : role["rules"]) {
+      for (const auto& res : rule["resources"]) secrets |= res == "secrets";
+      for (const auto& v : rule["verbs"]) {
+        bind |= v == "bind";
+        EXPECT_NE(v, "*") << name;
+        EXPECT_NE(v, "escalate") << name;
+      }
+      if (rule.contains("resourceNames")) {
+        for (const auto& n : rule["resourceNames"]) EXPECT_TRUE(n.get<std::string>().starts_with("slime-")) << name;
+      }
+    }
+    EXPECT_EQ(secrets, name == "slime-plugin") << name;
+    EXPECT_EQ(bind, name == "slime-boot") << name;
+  }
+  EXPECT_EQ(count(roles, "ClusterRole", "slime-boot"), 1);
+  EXPECT_EQ(count(roles, "ClusterRole", "slime-lazyload"), 1);
+}
+
+// A SlimeBoot entry binds its ServiceAccount to the role of its kind; a bundle to one role per item kind.
+TEST_F(BootCli, ModuleDeploymentsAreBoundToTheirKindsRoles) {
+  auto r = slime("boot render --no-global-sidecar -f " + std::string(SLIME_SOURCE_DIR) + "/examples/boot/bundle.yaml");
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::set<std::string> roles;
+  for (const auto& d : docs(r.out))
+    if (d.value("kind", "") == "ClusterRoleBinding") roles.insert(d["roleRef"]["name"].get<std::string>());
+  EXPECT_EQ(roles, (std::set<std::string>{"slime-lazyload", "slime-limiter", "slime-plugin"}));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <regex>
 #include <sstream>
 #include <thread>
+#include <vector>
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
@@ -55,6 +56,37 @@ std::string slurp(const fs::path& p) {
   return ss.str();
 }
 
+// Starts `slime <args>` with stdout and stderr in `log`; returns its pid.
+pid_t start_slime(const std::vector<std::string>& args, const fs::path& log) {
+  pid_t pid = fork();
+  if (pid == 0) {
+    FILE* f = std::freopen(log.c_str(), "w", stderr);
+    (void)f;
+    dup2(fileno(stderr), fileno(stdout));
+    std::string bin = std::string(SLIME_BINARY_DIR) + "/bin/slime";
+    std::vector<std::string> all{"slime"};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (auto& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  return pid;
+}
+
+// The admin port the process logs ("port=N"), waiting up to 5 s; 0 if none.
+int admin_port(const fs::path& log) {
+  std::regex port_re("port=([0-9]+)");
+  for (int i = 0; i < 200; ++i) {
+    std::smatch m;
+    std::string text = slurp(log);
+    if (std::regex_search(text, m, port_re)) return std::stoi(m[1]);
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  return 0;
+}
+
 TEST(SlimeRunCli, ServesAdminEndpointsAndStopsOnSigterm) {
   char tmpl[] = "/tmp/slime-run-cli-XXXXXX";
   ASSERT_NE(mkdtemp(tmpl), nullptr);
@@ -63,24 +95,9 @@ TEST(SlimeRunCli, ServesAdminEndpointsAndStopsOnSigterm) {
   std::ofstream(dir / "broken.yaml") << "kind: [\n";
   fs::path log = dir.string() + ".log";
 
-  pid_t pid = fork();
+  pid_t pid = start_slime({"run", "--state-dir", dir.string(), "--admin-addr", "127.0.0.1:0", "--als-addr", "off"}, log);
   ASSERT_GE(pid, 0);
-  if (pid == 0) {
-    FILE* f = std::freopen(log.c_str(), "w", stderr);
-    (void)f;
-    dup2(fileno(stderr), fileno(stdout));
-    std::string bin = std::string(SLIME_BINARY_DIR) + "/bin/slime";
-    execl(bin.c_str(), "slime", "run", "--state-dir", dir.c_str(), "--admin-addr", "127.0.0.1:0", "--als-addr", "off", nullptr);
-    _exit(127);
-  }
-  int port = 0;
-  std::regex port_re("port=([0-9]+)");
-  for (int i = 0; i < 200 && port == 0; ++i) {
-    std::smatch m;
-    std::string text = slurp(log);
-    if (std::regex_search(text, m, port_re)) port = std::stoi(m[1]);
-    else std::this_thread::sleep_for(std::chrono::milliseconds(25));
-  }
+  int port = admin_port(log);
   ASSERT_NE(port, 0) << slurp(log);
   Reply ready;
   for (int i = 0; i < 200 && ready.status != 200; ++i) {
@@ -116,6 +133,41 @@ TEST(SlimeRunCli, ServesAdminEndpointsAndStopsOnSigterm) {
   EXPECT_EQ(WEXITSTATUS(status), 0) << slurp(log);
   fs::remove_all(dir);
   fs::remove(log);
+}
+
+// A configuration naming a module kind this build lacks must never look like a healthy pod doing
+// nothing: the process runs what it has, and /readyz answers 503 naming what is missing.
+TEST(SlimeRunCli, AModuleKindTheBuildLacksKeepsTheProcessNotReady) {
+  char tmpl[] = "/tmp/slime-run-missing-XXXXXX";
+  ASSERT_NE(mkdtemp(tmpl), nullptr);
+  fs::path dir = tmpl;
+  fs::path state = dir / "state";
+  fs::create_directories(state);
+  std::ofstream(dir / "config.yaml") << "module:\n- {name: limiter, kind: limiter, enable: true}\n"
+                                        "- {name: meshregistry, kind: meshregistry, enable: true}\n";
+  fs::path log = dir / "slime.log";
+  pid_t pid = start_slime({"run", "--state-dir", state.string(), "--config", (dir / "config.yaml").string(),
+                           "--admin-addr", "127.0.0.1:0", "--als-addr", "off"},
+                          log);
+  ASSERT_GE(pid, 0);
+  int port = admin_port(log);
+  ASSERT_NE(port, 0) << slurp(log);
+  // Wait until the caches are synced (the metrics say so); readiness must still fail.
+  for (int i = 0; i < 200; ++i) {
+    if (request(port, http::verb::get, "/metrics").body.find("slime_ready 1") != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  auto ready = request(port, http::verb::get, "/readyz");
+  EXPECT_EQ(ready.status, 503);
+  EXPECT_NE(ready.body.find("module kind 'meshregistry' is not part of this build"), std::string::npos) << ready.body;
+  EXPECT_EQ(request(port, http::verb::get, "/modules/readyz").status, 503);
+  EXPECT_EQ(request(port, http::verb::get, "/healthz").status, 200);  // alive: a restart would not help
+  EXPECT_NE(request(port, http::verb::get, "/debug/config").body.find("meshregistry"), std::string::npos);
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_NE(slurp(log).find("meshregistry"), std::string::npos);
+  fs::remove_all(dir);
 }
 
 TEST(SlimeRunCli, RefusesAMissingStateDirAndABadAdminAddress) {

@@ -1,7 +1,11 @@
 #include "slime/modules/boot/manifests.h"
 
+#include <algorithm>
+#include <set>
+
 #include "slime/modules/boot/global_sidecar.h"
 #include "slime/modules/boot/names.h"
+#include "slime/modules/boot/rbac.h"
 
 namespace slime::boot {
 
@@ -147,15 +151,33 @@ Object service_account(const SlimeBootSpec& spec, const std::string& name) {
   return sa;
 }
 
-Object cluster_role_binding(const SlimeBootSpec& spec, const std::string& name, const BootOptions& options) {
+// One binding per module kind the entry's process runs (a bundle runs several), each to that kind's
+// least-privilege ClusterRole "<clusterRole>-<kind>" (rbac.h; deploy/ installs them).
+std::vector<Object> cluster_role_bindings(const SlimeBootSpec& spec, const ModuleEntry& entry, const BootOptions& options) {
+  const std::string& name = entry.config.name;
+  std::set<std::string> kinds;
+  if (entry.is_bundle()) {
+    for (const auto& [item, item_kind] : entry.config.bundle) {
+      auto it = std::find_if(spec.modules.begin(), spec.modules.end(), [&](const ModuleEntry& m) { return m.config.name == item; });
+      if (it != spec.modules.end() && it->config.enable) kinds.insert(it->config.effective_kind());
+    }
+  } else {
+    kinds.insert(entry.config.effective_kind());
+  }
   // Cluster-scoped: two SlimeBoots installing into different namespaces must not share one binding.
-  std::string crb_name = spec.namespace_ == "mesh-operator" ? name : name + "-" + spec.namespace_;
-  Object crb("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "", crb_name);
-  crb.set_label("app", name);
-  crb.json()["roleRef"] = {{"apiGroup", "rbac.authorization.k8s.io"}, {"kind", "ClusterRole"}, {"name", options.cluster_role}};
-  crb.json()["subjects"] =
-      Json::array({Json{{"kind", "ServiceAccount"}, {"name", name}, {"namespace", spec.namespace_}}});
-  return crb;
+  std::string base = spec.namespace_ == "mesh-operator" ? name : name + "-" + spec.namespace_;
+  std::vector<Object> out;
+  for (const auto& kind : kinds) {
+    Object crb("rbac.authorization.k8s.io/v1", "ClusterRoleBinding", "", entry.is_bundle() ? base + "-" + kind : base);
+    crb.set_label("app", name);
+    crb.json()["roleRef"] = {{"apiGroup", "rbac.authorization.k8s.io"},
+                             {"kind", "ClusterRole"},
+                             {"name", module_role_name(options.cluster_role, kind)}};
+    crb.json()["subjects"] =
+        Json::array({Json{{"kind", "ServiceAccount"}, {"name", name}, {"namespace", spec.namespace_}}});
+    out.push_back(std::move(crb));
+  }
+  return out;
 }
 
 // Mappings merge key by key, anything else in `over` wins: how an item's global overlays its bundle's.
@@ -206,7 +228,7 @@ RenderedSlimeBoot render_slimeboot(const SlimeBootSpec& spec, const BootOptions&
     const std::string& name = e.config.name;
     own(config_map(spec, e));
     own(deployment(spec, e, image, options));
-    own(cluster_role_binding(spec, name, options));
+    for (auto& crb : cluster_role_bindings(spec, e, options)) own(std::move(crb));
     if (spec.service_account_create) own(service_account(spec, name));
     own(service(spec, name, name, false));
     bool le = leader_election(e);

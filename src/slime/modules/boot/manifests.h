@@ -19,7 +19,8 @@ struct BootOptions {
   ImageSpec image{"slime", "latest", "IfNotPresent"};
   // The path of the binary inside the image (see the Dockerfile).
   std::string binary = "/usr/local/bin/slime";
-  // The ClusterRole every module ServiceAccount is bound to (installed by deploy/).
+  // The prefix of the per-kind ClusterRoles module ServiceAccounts are bound to: "<prefix>-<kind>"
+  // (installed by deploy/, generated from the module contract by `slime boot rbac`).
   std::string cluster_role = "slime";
   // Also render the global sidecar's objects (what the deployed lazyload module will render from the
   // configuration boot hands it), for previews. Off in operator mode: the lazyload process owns them.

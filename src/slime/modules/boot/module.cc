@@ -5,6 +5,7 @@
 // the SlimeBoot is deleted (the key disappears). Each object carries the annotation
 // `slime.io/slimeboot: <namespace>/<name>` so an edit to it maps back to its SlimeBoot, and so that
 // `slime run` can find and delete them through cleanup() (finalizer) even after a restart.
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <tuple>
@@ -82,6 +83,7 @@ class BootModule final : public core::Module {
     return {};
   }
   std::vector<core::Error> config_warnings() const override { return warnings_; }
+  void set_catalog(std::vector<core::ModuleInfo> catalog) override { catalog_ = std::move(catalog); }
 
   std::vector<std::string> keys(const RenderContext& ctx) const override {
     std::vector<std::string> out;
@@ -129,6 +131,7 @@ class BootModule final : public core::Module {
     for (const auto& w : parsed->warnings) notes.push_back(w.field + ": " + w.message);
 
     claim_conflicts(ctx, *sb, parsed->spec, out.problems);
+    check_kinds(*sb, parsed->spec, out.problems);
     auto rendered = render_slimeboot(parsed->spec, options_, std::string(key));
     out.objects = std::move(rendered.objects);
     for (auto& p : rendered.problems) out.problems.push_back(std::move(p).in_object(sb->ref()));
@@ -172,6 +175,28 @@ class BootModule final : public core::Module {
     }
   }
 
+  // An entry whose module kind our image lacks would run a pod that does nothing: report it (the
+  // SlimeBoot's Deployed condition turns False) and leave a plain entry out. A bundle still deploys for
+  // its other items; its process then reports the missing kind on /readyz and never turns ready.
+  void check_kinds(const core::Object& self, SlimeBootSpec& spec, std::vector<core::Error>& problems) const {
+    if (catalog_.empty()) return;  // created outside the registry: nothing to check against
+    std::string known;
+    for (const auto& m : catalog_) known += (known.empty() ? "" : ", ") + m.kind;
+    for (auto& e : spec.modules) {
+      if (e.is_bundle() || !e.config.enable) continue;
+      std::string kind = e.config.effective_kind();
+      bool found = std::any_of(catalog_.begin(), catalog_.end(), [&](const auto& m) { return m.kind == kind; });
+      if (found) continue;
+      core::Error err;
+      err.message = "module kind '" + kind + "' is not part of this image (it has: " + known + ")" +
+                    (e.rendered() ? "; this entry is left out" : "");
+      err.field = e.path + (e.config.kind.empty() ? ".name" : ".kind");
+      err.object = self.ref();
+      problems.push_back(std::move(err));
+      if (e.rendered()) e.config.enable = false;
+    }
+  }
+
   std::vector<core::Object> live_objects(const RenderContext& ctx, const std::string& key) const {
     std::vector<core::Object> out;
     for (const auto& gk : writes())
@@ -182,6 +207,7 @@ class BootModule final : public core::Module {
 
   BootOptions options_;
   std::vector<core::Error> warnings_;
+  std::vector<core::ModuleInfo> catalog_;
 };
 
 }  // namespace

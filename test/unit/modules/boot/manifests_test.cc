@@ -215,11 +215,11 @@ TEST(Manifests, NoServiceAccountWhenNotCreated) {
 TEST(Manifests, ClusterRoleBindingNameIsUniquePerNamespace) {
   auto s = spec_of("namespace: team-a\nmodule: [{name: plugin, kind: plugin, enable: true}]");
   BootOptions o;
-  o.cluster_role = "slime-restricted";
+  o.cluster_role = "restricted";  // the prefix of the per-kind roles
   auto r = render_slimeboot(s, o, "");
   const auto* crb = find(r.objects, "ClusterRoleBinding", "plugin-team-a");
   ASSERT_NE(crb, nullptr);
-  EXPECT_EQ(crb->json()["roleRef"]["name"], "slime-restricted");
+  EXPECT_EQ(crb->json()["roleRef"]["name"], "restricted-plugin");
   EXPECT_EQ(crb->json()["subjects"][0]["namespace"], "team-a");
 }
 
