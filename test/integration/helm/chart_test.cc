@@ -117,12 +117,14 @@ TEST_F(Chart, RendersTheOperatorWithEveryValuesFile) {
     for (auto& [k, v] : deployment["spec"]["selector"]["matchLabels"].items()) EXPECT_EQ(pod_labels[k], v) << k;
     for (const auto& pdb : of_kind(docs, "PodDisruptionBudget"))
       EXPECT_EQ(pdb["spec"]["selector"]["matchLabels"], deployment["spec"]["selector"]["matchLabels"]);
-    // The operator binds module ServiceAccounts to the chart's ClusterRole.
+    // The operator binds module ServiceAccounts to the chart's per-kind ClusterRoles, <clusterRole>-<kind>.
     auto cfg = slime::core::parse_yaml(one(docs, "ConfigMap")["data"]["cfg"].get<std::string>());
     ASSERT_TRUE(cfg.has_value()) << cfg.error().str();
     std::set<std::string> roles;
     for (const auto& r : of_kind(docs, "ClusterRole")) roles.insert(r["metadata"]["name"].get<std::string>());
-    EXPECT_TRUE(roles.contains((*cfg)["general"]["clusterRole"].get<std::string>())) << cfg->dump();
+    std::string prefix = (*cfg)["general"]["clusterRole"].get<std::string>();
+    for (const char* kind : {"boot", "lazyload", "limiter", "plugin"})
+      EXPECT_TRUE(roles.contains(prefix + "-" + kind)) << kind << " " << cfg->dump();
   }
 }
 
@@ -219,6 +221,32 @@ TEST_F(Chart, CrdsAreThoseOfApiCrds) {
   for (const auto& name : api)
     EXPECT_EQ(slurp(chart_dir() + "/crds/" + name), slurp(std::string(SLIME_SOURCE_DIR) + "/api/crds/" + name))
         << "charts/slime/crds/" << name << " differs from api/crds/: cp api/crds/" << name << " charts/slime/crds/";
+}
+
+// The chart's roles come from files/rbac.yaml, which must be what this build derives from the module
+// contract (`slime boot rbac`), as deploy/rbac.yaml is.
+TEST_F(Chart, RbacFileIsWhatSlimeDerives) {
+  auto r = run_command(std::string(SLIME_BINARY_DIR) + "/bin/slime boot rbac");
+  ASSERT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(slurp(chart_dir() + "/files/rbac.yaml"), r.output)
+      << "regenerate: build/bin/slime boot rbac > charts/slime/files/rbac.yaml";
+}
+
+// The release name only changes the roles' names, and the operator may bind exactly the release's roles.
+TEST_F(Chart, RoleNamesFollowTheReleaseName) {
+  auto docs = render("", "--set fullnameOverride=mesh");
+  std::set<std::string> roles;
+  for (const auto& r : of_kind(docs, "ClusterRole")) roles.insert(r["metadata"]["name"].get<std::string>());
+  EXPECT_EQ(roles, (std::set<std::string>{"mesh-boot", "mesh-lazyload", "mesh-limiter", "mesh-plugin"}));
+  EXPECT_EQ(one(docs, "ClusterRoleBinding")["roleRef"]["name"], "mesh-boot");
+  int bind_rules = 0;
+  for (const auto& role : of_kind(docs, "ClusterRole"))
+    for (const auto& rule : role["rules"])
+      if (rule.contains("resourceNames")) {
+        ++bind_rules;
+        for (const auto& n : rule["resourceNames"]) EXPECT_TRUE(roles.contains(n.get<std::string>())) << n;
+      }
+  EXPECT_EQ(bind_rules, 1);
 }
 
 // RBAC as sets: (kind, name) -> the (apiGroup, resource, verb) triples a role grants, or a binding's
