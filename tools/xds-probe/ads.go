@@ -141,13 +141,16 @@ func (c *adsClient) runSotW(ctx context.Context) error {
 		for _, a := range resp.GetResources() {
 			added[resourceName(url, a)] = a
 		}
-		c.state.apply(url, proto.Size(resp), added, nil, true, at)
+		// Clusters and listeners are wildcard: each response is the whole set. Endpoints and routes
+		// may come a few at a time (istiod's incremental EDS): only update what arrived.
+		c.state.apply(url, proto.Size(resp), added, nil, url == typeCluster || url == typeListener, at)
 		versions[url] = resp.GetVersionInfo()
 		if err := send(url, subscribed[url], resp.GetVersionInfo(), resp.GetNonce(), nil); err != nil {
 			return err
 		}
 		if next != "" && !equalNames(subscribed[next], names) {
 			subscribed[next] = names
+			c.state.keepOnly(next, names)
 			if err := send(next, names, versions[next], "", nil); err != nil {
 				return err
 			}
@@ -222,6 +225,7 @@ func (c *adsClient) runDelta(ctx context.Context) error {
 		sort.Strings(req.ResourceNamesSubscribe)
 		sort.Strings(req.ResourceNamesUnsubscribe)
 		subscribed[next] = want
+		c.state.keepOnly(next, names)
 		if err := stream.Send(req); err != nil {
 			return err
 		}

@@ -40,14 +40,14 @@ func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 func main() {
 	var (
-		id                       identity
-		labels, xdsAddr, control string
-		dumpFile                 string
-		count                    int
-		delta                    bool
-		timeout                  time.Duration
-		until                    multiFlag
-		maxRecv                  int
+		id                             identity
+		labels, meta, xdsAddr, control string
+		dumpFile                       string
+		count                          int
+		delta                          bool
+		timeout                        time.Duration
+		until                          multiFlag
+		maxRecv                        int
 	)
 	flag.StringVar(&xdsAddr, "xds", "127.0.0.1:15010", "istiod plaintext xDS address")
 	flag.StringVar(&id.Type, "type", "sidecar", "proxy type: sidecar or router")
@@ -57,6 +57,7 @@ func main() {
 	flag.StringVar(&id.Workload, "workload", "", "workload (Deployment) name; default: the pod name")
 	flag.StringVar(&id.ServiceAccount, "service-account", "default", "service account")
 	flag.StringVar(&labels, "labels", "", "pod labels k=v,k2=v2 (istiod uses the Pod's own when it finds it)")
+	flag.StringVar(&meta, "meta", "", "extra node metadata k=v,k2=v2 (e.g. SLIME_APP=LAZYLOAD_GLOBAL_SIDECAR)")
 	flag.StringVar(&id.Domain, "domain", "cluster.local", "cluster domain")
 	flag.StringVar(&id.ClusterID, "cluster-id", "Kubernetes", "istiod's cluster ID")
 	flag.StringVar(&id.IstioVersion, "istio-version", envOr("ISTIO_META_ISTIO_VERSION", "1.31.0"), "ISTIO_VERSION metadata")
@@ -71,7 +72,10 @@ func main() {
 	log.SetFlags(log.Lmicroseconds)
 
 	var err error
-	if id.Labels, err = parseLabels(labels); err != nil {
+	if id.Labels, err = parseKV("labels", labels); err != nil {
+		fail(err)
+	}
+	if id.Meta, err = parseKV("meta", meta); err != nil {
 		fail(err)
 	}
 	if id.IP == "" || id.Pod == "" || (id.Type != "sidecar" && id.Type != "router") || count < 1 {

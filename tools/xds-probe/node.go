@@ -26,6 +26,7 @@ type identity struct {
 	ServiceAccount string
 	Workload       string
 	Labels         map[string]string
+	Meta           map[string]string // extra metadata keys (ISTIO_META_X=V becomes X=V in a real proxy)
 }
 
 func (id identity) nodeID() string {
@@ -61,6 +62,9 @@ func (id identity) node() (*core.Node, error) {
 	if err != nil {
 		return nil, err
 	}
+	for k, v := range id.Meta {
+		meta.Fields[k] = structpb.NewStringValue(v)
+	}
 	return &core.Node{Id: id.nodeID(), Cluster: workload + "." + id.Namespace, Metadata: meta}, nil
 }
 
@@ -82,8 +86,8 @@ func (id identity) replica(i int) (identity, error) {
 	return out, nil
 }
 
-// parseLabels reads "k=v,k2=v2".
-func parseLabels(s string) (map[string]string, error) {
+// parseKV reads "k=v,k2=v2" (for --labels and --meta).
+func parseKV(flagName, s string) (map[string]string, error) {
 	out := map[string]string{}
 	if s == "" {
 		return out, nil
@@ -91,7 +95,7 @@ func parseLabels(s string) (map[string]string, error) {
 	for _, kv := range strings.Split(s, ",") {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok || k == "" {
-			return nil, fmt.Errorf("--labels: %q is not key=value", kv)
+			return nil, fmt.Errorf("--%s: %q is not key=value", flagName, kv)
 		}
 		out[k] = v
 	}

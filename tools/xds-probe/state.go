@@ -92,6 +92,23 @@ func (s *proxyState) apply(url string, wireBytes int, added map[string]*anypb.An
 	s.fireLocked(at)
 }
 
+// keepOnly forgets resources of url that are no longer subscribed (SotW and Delta alike: the proxy
+// stops using them).
+func (s *proxyState) keepOnly(url string, names []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	keep := map[string]bool{}
+	for _, n := range names {
+		keep[n] = true
+	}
+	t := s.typeOf(url)
+	for n := range t.resources {
+		if !keep[n] {
+			delete(t.resources, n)
+		}
+	}
+}
+
 func (s *proxyState) nack(url, msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
