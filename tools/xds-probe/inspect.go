@@ -17,7 +17,10 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/anypb"
 
-	// Registers every xDS extension type istiod may send (filter_types.gen.go).
+	// Registers every xDS extension type istiod may send (filter_types.gen.go), and the TypedStruct
+	// wrappers EnvoyFilters use for settings (udpa and xds spellings).
+	_ "github.com/cncf/xds/go/udpa/type/v1"
+	_ "github.com/cncf/xds/go/xds/type/v3"
 	_ "istio.io/istio/pkg/config/xds"
 )
 
