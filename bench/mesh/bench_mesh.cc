@@ -324,6 +324,7 @@ int main(int argc, char** argv) {
     else die("unknown argument " + a + " (--services N,M --proxies N --churn N --churn-services N --learn N)");
   }
   signal(SIGPIPE, SIG_IGN);
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // figures appear as they are measured
   std::printf("bench_mesh: istiod %s, xds-probe SotW; bytes = serialized size of the resources a proxy holds\n",
               std::getenv("ISTIOD_VERSION") ? std::getenv("ISTIOD_VERSION") : "(tools/istiod/versions.env)");
   for (int n : sizes) size_per_proxy(n);

@@ -65,6 +65,8 @@ core::Result<void> Child::start(const std::string& binary, const std::vector<std
                                 const fs::path& log) {
   if (access(binary.c_str(), X_OK) != 0) return core::fail(binary + " is missing or not executable");
   log_ = log;
+  // The child's freopen would otherwise flush a copy of our buffered output into our stdout.
+  std::fflush(nullptr);
   pid_ = fork();
   if (pid_ < 0) return core::fail("fork failed");
   if (pid_ == 0) {

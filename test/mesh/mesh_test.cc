@@ -344,7 +344,7 @@ spec:
 ---
 apiVersion: microservice.slime.io/v1alpha1
 kind: EnvoyPlugin
-metadata: {name: plugged, namespace: app}
+metadata: {name: plugged-routes, namespace: app}  # its own name: each source renders the EnvoyFilter of its name
 spec:
   workloadSelector: {labels: {app: plugged}}
   host: [svc-1.app.svc.cluster.local]
