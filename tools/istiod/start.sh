@@ -18,17 +18,8 @@ bin="${SLIME_ISTIOD_BIN:-$here/bin}/pilot-discovery"
 # shellcheck source=versions.env
 source "$here/versions.env"
 
-# Below Linux's ephemeral range, as tools/envtest/start.sh: no outgoing connection can take the port
-# between picking and binding it.
-port_free() { ! ss -Htan "sport = :$1" | grep -q .; }
-pick_port() {
-  local p
-  for _ in $(seq 1 200); do
-    p=$(( 20000 + RANDOM % 12000 ))
-    if port_free "$p"; then echo "$p"; return 0; fi
-  done
-  echo "istiod start.sh: no free port" >&2; return 1
-}
+# shellcheck source=../envtest/ports.sh
+source "$here/../envtest/ports.sh"
 alive() { [[ -f "$dir/istiod.pid" ]] && kill -0 "$(cat "$dir/istiod.pid")" 2>/dev/null; }
 
 if [[ ! -f "$dir/istiod.env" ]]; then
