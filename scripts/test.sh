@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up, builds and runs every test: the README's test command and what .ci/run executes.
 #   1. system packages (scripts/setup.sh) and the real test servers (tools/*/build.sh)
-#   2. release build with -Werror, then every CTest label (unit, golden, integration, envtest, e2e)
+#   2. release build with -Werror, then every CTest label (unit, golden, integration, envtest, e2e, mesh)
 #   3. ASan+UBSan build, unit and golden tests under it
 #   4. libFuzzer targets, each for a bounded time on its seed corpus
 # FUZZ_SECONDS (default 20) bounds each fuzz target; SKIP_SANITIZERS=1 / SKIP_FUZZ=1 skip steps 3 / 4.
@@ -32,10 +32,13 @@ echo "== build (release, -Werror)"
 cmake -S . -B build -G Ninja -DSLIME_WERROR=ON >/dev/null
 ninja -C build
 echo "== tests"
-run_ctest build -LE envtest
+run_ctest build -LE 'envtest|mesh'
 # Real apiserver+etcd per program, and timing-sensitive failover checks: one at a time.
 echo "== envtest (real kube-apiserver + etcd)"
 jobs=1 run_ctest build -L envtest
+# A real istiod reading what `slime run` writes, xds-probe proxies as workloads: one program at a time.
+echo "== mesh (real istiod + apiserver)"
+jobs=1 run_ctest build -L mesh
 
 if [ "${SKIP_SANITIZERS:-0}" != 1 ]; then
   echo "== build (ASan+UBSan)"

@@ -2,6 +2,7 @@
 
 #include "slime/modules/plugin/code_source.h"
 #include "slime/modules/plugin/patch_common.h"
+#include "slime/modules/plugin/type_urls.h"
 
 namespace slime::plugin {
 namespace {
@@ -13,6 +14,7 @@ struct Target {
   std::string route_configuration;
   std::string virtual_host;
   std::string route;
+  std::string domain;  // matched by vhost.domainName instead of a name (a host given without a port)
 };
 
 // generic-<appProtocol>[-suffix] -> appProtocol (a bare "generic" stays "generic").
@@ -26,12 +28,12 @@ std::string generic_app_protocol(const std::string& port_name) {
 std::vector<Target> targets_of(const EnvoyPluginSpec& spec) {
   std::vector<Target> out;
   for (const auto& l : spec.listeners)
-    for (auto& rc : route_configuration_names(l)) out.push_back({TargetKind::kRouteConfiguration, std::move(rc), {}, {}});
-  for (const auto& h : spec.host) out.push_back({TargetKind::kVirtualHost, {}, h, {}});
+    for (auto& rc : route_configuration_names(l)) out.push_back({TargetKind::kRouteConfiguration, std::move(rc), {}, {}, {}});
+  for (const auto& h : spec.host) out.push_back({TargetKind::kVirtualHost, {}, h, {}, {}});
   for (const auto& full : spec.route) {
     size_t slash = full.find('/');
-    if (slash == std::string::npos) out.push_back({TargetKind::kRoute, {}, {}, full});
-    else out.push_back({TargetKind::kRoute, {}, full.substr(0, slash), full.substr(slash + 1)});
+    if (slash == std::string::npos) out.push_back({TargetKind::kRoute, {}, {}, full, {}});
+    else out.push_back({TargetKind::kRoute, {}, full.substr(0, slash), full.substr(slash + 1), {}});
   }
   return out;
 }
@@ -68,6 +70,14 @@ PluginInUse plugin_in_use(const Plugin& p, const std::string& ns) {
       break;
   }
   return u;
+}
+
+// Inline HTTP settings need a type (given, or a well-known filter's per-route type); Wasm and Rider
+// settings and Dubbo / generic proxy plugins (custom Envoy builds) keep the plugin's typeUrl as the
+// original does.
+core::Result<std::string> per_filter_type_url(const Plugin& p) {
+  if (p.kind == SettingsKind::kInline && p.protocol == Protocol::kHttp) return settings_type_url(p, true);
+  return p.type_url;
 }
 
 // Settings placed under `field` (root when empty or "ROOT"); absent settings give no value.
@@ -107,9 +117,10 @@ Json http_match(const Target& t, const char* context, const PluginConfig& config
   if (!config.proxy_version.empty()) match["proxy"] = {{"proxyVersion", config.proxy_version}};
   Json rc = Json::object();
   if (!t.route_configuration.empty()) rc["name"] = t.route_configuration;
-  if (!t.virtual_host.empty() || !t.route.empty()) {
+  if (!t.virtual_host.empty() || !t.domain.empty() || !t.route.empty()) {
     Json vh = Json::object();
     if (!t.virtual_host.empty()) vh["name"] = t.virtual_host;
+    if (!t.domain.empty()) vh["domainName"] = t.domain;
     if (!t.route.empty()) vh["route"] = {{"name", t.route}};
     rc["vhost"] = std::move(vh);
   }
@@ -184,10 +195,20 @@ Json convert_envoy_plugin(const EnvoyPluginSpec& spec, const std::string& ns, co
 
       // Virtual hosts named inbound|... keep the ANY context (the original's backward compatibility).
       const char* context = target.virtual_host.rfind("inbound|", 0) == 0 ? nullptr : patch_context(p.listener_type);
-      Target t = target;  // per plugin: the ":*" suffix must not leak to the next plugin (quirk fixed)
+      Target t = target;  // per plugin: the host rewrite must not leak to the next plugin (quirk fixed)
       if (context && p.listener_type != ListenerType::kInbound && !t.virtual_host.empty() &&
-          t.virtual_host.find(':') == std::string::npos)
-        t.virtual_host += ":*";
+          t.virtual_host.find(':') == std::string::npos) {
+        // A host without a port means all its ports. istiod names virtual hosts HOST:PORT and compares
+        // names exactly, so the original's HOST:* never applies; every one of them lists HOST itself
+        // among its domains, which vhost.domainName matches (on every port, for Services and
+        // ServiceEntries alike). Dubbo / generic proxy matches keep the original's form.
+        if (config.host_match_by_vhost_name || p.protocol != Protocol::kHttp) {
+          t.virtual_host += ":*";
+        } else {
+          t.domain = std::move(t.virtual_host);
+          t.virtual_host.clear();
+        }
+      }
 
       std::optional<Json> value;
       if (is_direct_patching(u.filter_name, config)) {
@@ -208,14 +229,21 @@ Json convert_envoy_plugin(const EnvoyPluginSpec& spec, const std::string& ns, co
         value = direct_value(u.settings, t.kind == TargetKind::kVirtualHost ? "" : "route");
       } else if (u.direct_patch) {
         value = direct_value(u.settings, u.field_patch_to);
+      } else if (auto type_url = per_filter_type_url(p); !type_url) {
+        if (!reported[i]) {
+          type_url.error().message += "; plugin " + p.name + " is skipped";
+          problems.push_back(std::move(type_url.error()));
+        }
+        reported[i] = true;
+        continue;
       } else if (p.protocol == Protocol::kGeneric) {
         value = Json{{"onMatch",
                       {{"action",
                         {{"typedConfig",
                           {{"@type", kGenericRouteAction},
-                           {"perFilterConfig", {{u.filter_name, typed_struct(p.type_url, u.settings)}}}}}}}}}};
+                           {"perFilterConfig", {{u.filter_name, typed_struct(*type_url, u.settings)}}}}}}}}}};
       } else {
-        value = Json{{"typedPerFilterConfig", {{u.filter_name, typed_struct(p.type_url, u.settings)}}}};
+        value = Json{{"typedPerFilterConfig", {{u.filter_name, typed_struct(*type_url, u.settings)}}}};
       }
 
       Json patch = {{"patch", {{"operation", "MERGE"}}}};

@@ -9,9 +9,9 @@
 namespace slime::plugin {
 
 FilterNames FilterNames::make(bool legacy) {
-  if (legacy) return {"envoy.router", "envoy.http_connection_manager", "envoy.rate_limit", "envoy.cors"};
+  if (legacy) return {"envoy.router", "envoy.http_connection_manager", "envoy.rate_limit", "envoy.cors", "envoy.fault"};
   return {"envoy.filters.http.router", "envoy.filters.network.http_connection_manager", "envoy.filters.http.ratelimit",
-          "envoy.filters.http.cors"};
+          "envoy.filters.http.cors", "envoy.filters.http.fault"};
 }
 
 bool PluginConfig::rev_in_scope(const std::string& rev) const {
@@ -55,6 +55,12 @@ core::Result<PluginConfig> parse_plugin_config(const core::ModuleConfig& config,
   if (!legacy) return std::unexpected(legacy.error());
   c.legacy_filter_names = *legacy;
   c.names = FilterNames::make(c.legacy_filter_names);
+  auto by_name = r.boolean("hostMatchByVhostName");
+  if (!by_name) return std::unexpected(by_name.error());
+  c.host_match_by_vhost_name = *by_name;
+  auto dup = r.boolean("duplicateBuiltinFilters");
+  if (!dup) return std::unexpected(dup.error());
+  c.duplicate_builtin_filters = *dup;
   auto pass = r.string("passthroughLabelRegex");
   if (!pass) return std::unexpected(pass.error());
   c.passthrough_label_regex = *pass;

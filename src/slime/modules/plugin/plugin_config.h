@@ -22,6 +22,7 @@ struct FilterNames {
   std::string http_connection_manager;
   std::string ratelimit;
   std::string cors;
+  std::string fault;
   static FilterNames make(bool legacy);
 };
 
@@ -33,6 +34,16 @@ struct PluginConfig {
   // `legacyFilterNames: true` replaces ENVOY_FILTER_NAME_LEGACY.
   bool legacy_filter_names = false;
   FilterNames names = FilterNames::make(false);
+  // `hostMatchByVhostName: true` keeps the original's EnvoyPlugin host match, the virtual host named
+  // HOST:* — which current istiod never applies (it names virtual hosts HOST:PORT and compares names
+  // exactly). Default: match by vhost.domainName HOST, every port's virtual host of that host.
+  // Only for an Istio whose EnvoyFilter API has no vhost.domainName.
+  bool host_match_by_vhost_name = false;
+  // `duplicateBuiltinFilters: true` keeps the original's PluginManager form for a plugin named like a
+  // filter Istio already puts in every HTTP chain (fault, cors): a second filter of that name inserted
+  // before the router. Default: the plugin configures Istio's own filter (a MERGE), so the chain keeps
+  // one filter of each name.
+  bool duplicate_builtin_filters = false;
   // `passthroughLabelRegex` replaces SLIME_PASS_LBL_REG: resource labels whose key matches are copied
   // to the generated EnvoyFilter. Empty: none.
   std::string passthrough_label_regex;

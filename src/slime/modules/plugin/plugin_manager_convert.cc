@@ -2,6 +2,7 @@
 
 #include "slime/modules/plugin/code_source.h"
 #include "slime/modules/plugin/patch_common.h"
+#include "slime/modules/plugin/type_urls.h"
 
 namespace slime::plugin {
 namespace {
@@ -70,6 +71,32 @@ core::Result<Json> extension_config_value(const Plugin& p, const std::string& re
   return Json{{"plugin", std::move(plugin)}};
 }
 
+// Istio puts these in every HTTP chain of a sidecar or gateway. A plugin of that name configures
+// Istio's filter: inserting a second one before the router would leave two filters of one name, the
+// first of which (Istio's, unconfigured) handles the request first.
+bool configures_builtin(const Plugin& p, const PluginConfig& config) {
+  return !config.duplicate_builtin_filters && p.protocol == Protocol::kHttp &&
+         (p.kind == SettingsKind::kNone || p.kind == SettingsKind::kInline) &&
+         (p.name == config.names.fault || p.name == config.names.cors);
+}
+
+// MERGE into Istio's filter of that name. Settings travel as the filter's own message (`@type` and
+// fields), which istiod merges into its config; a TypedStruct would not merge and be dropped.
+core::Result<std::vector<Json>> builtin_filter_patches(const Plugin& p, Json match, Json value) {
+  match["listener"]["filterChain"]["filter"]["subFilter"]["name"] = p.name;
+  if (p.kind == SettingsKind::kInline && p.inline_settings.settings) {
+    auto type_url = settings_type_url(p, false);
+    if (!type_url) return std::unexpected(std::move(type_url.error()));
+    Json typed = p.inline_settings.settings->is_object() ? *p.inline_settings.settings : Json::object();
+    typed["@type"] = *type_url;
+    value["typed_config"] = std::move(typed);
+  }
+  value["name"] = p.name;
+  return std::vector<Json>{{{"applyTo", "HTTP_FILTER"},
+                            {"match", std::move(match)},
+                            {"patch", {{"operation", "MERGE"}, {"value", std::move(value)}}}}};
+}
+
 // The patches of one plugin, before rawPatch: [EXTENSION_CONFIG,] filter patch.
 core::Result<std::vector<Json>> plugin_patches(const Plugin& p, const std::string& ns, const PluginConfig& config,
                                                const SecretLookup& secrets) {
@@ -79,15 +106,20 @@ core::Result<std::vector<Json>> plugin_patches(const Plugin& p, const std::strin
   if (p.disable_on_filter_level) value["disabled"] = true;
 
   std::vector<Json> out;
+  if (configures_builtin(p, config)) return builtin_filter_patches(p, std::move(match), std::move(value));
   switch (p.kind) {
     case SettingsKind::kNone:
       value["name"] = p.name;
       if (!p.type_url.empty()) value["typed_config"] = typed_struct(p.type_url, std::nullopt);
       break;
-    case SettingsKind::kInline:
+    case SettingsKind::kInline: {
+      // Dubbo / generic proxy filters (custom Envoy builds) keep the typeUrl as given.
+      auto type_url = p.protocol == Protocol::kHttp ? settings_type_url(p, false) : core::Result<std::string>(p.type_url);
+      if (!type_url) return std::unexpected(std::move(type_url.error()));
       value["name"] = p.name;
-      value["typed_config"] = typed_struct(p.type_url, p.inline_settings.settings);
+      value["typed_config"] = typed_struct(*type_url, p.inline_settings.settings);
       break;
+    }
     case SettingsKind::kWasm:
     case SettingsKind::kRider: {
       const char* type_url = p.kind == SettingsKind::kWasm ? kWasmTypeUrl : kRiderTypeUrl;

@@ -206,8 +206,8 @@ metadata: {name: ep, namespace: ns}
 spec:
   host: [a, b, c]
   plugins:
-    - {name: f, enable: true, inline: {}, rawPatch: {bogus: 1}}
-    - {name: g, enable: true, inline: {}}
+    - {name: f, enable: true, typeUrl: type.example/F, inline: {}, rawPatch: {bogus: 1}}
+    - {name: g, enable: true, typeUrl: type.example/G, inline: {}}
 )");
   ASSERT_TRUE(j);
   store.put(core::Object(*j));
