@@ -13,6 +13,7 @@
 #include <fstream>
 #include <iostream>
 #include <memory>
+#include <sstream>
 #include <thread>
 
 #include "mesh_env.h"
@@ -26,7 +27,7 @@ using namespace std::chrono_literals;
 constexpr const char* kNs = "app";
 constexpr int kDestinations = 12;  // services the unfenced proxy sees and the fenced one must not
 
-// Lazyload learns from the access-log service; the limiter's global limits name an RLS; the plugin
+// Lazyload learns from the access-log service (TCP lazy loading on for the envtest's service range); the limiter's global limits name an RLS; the plugin
 // module needs nothing. autoFence without defaultFence: only Services labelled fenced get a Sidecar.
 constexpr const char* kSlimeConfig = R"(module:
 - name: lazyload
@@ -38,6 +39,7 @@ constexpr const char* kSlimeConfig = R"(module:
     metricSourceType: accesslog
     autoFence: true
     defaultFence: false
+    tcpLazyload: {enable: true, serviceCidrs: [10.96.0.0/16]}  # tools/envtest's --service-cluster-ip-range
   global: {istioNamespace: istio-system, slimeNamespace: mesh-operator}
 - name: limiter
   kind: limiter
@@ -268,6 +270,148 @@ TEST(MeshLazyload, ACallThroughTheGlobalSidecarTeachesTheCallersProxy) {
   std::printf("learning: call -> cluster at the caller's proxy in %.1f ms (istiod debounce included)\n",
               static_cast<double>(at_ns - t0_ns) / 1e6);
   EXPECT_GT(at_ns, t0_ns);
+}
+
+// ---- lazyload: TCP fallback (to-global-sidecar-tcp) ----------------------------------------------
+
+constexpr const char* kTcpCluster = "slime-tcp-global-sidecar.mesh-operator";
+constexpr const char* kTcpChain = "slime-tcp-lazyload";
+
+uint32_t ipv4(const std::string& dotted) {
+  uint32_t out = 0;
+  std::istringstream in(dotted);
+  std::string part;
+  while (std::getline(in, part, '.')) out = (out << 8) | static_cast<uint32_t>(std::stoul(part));
+  return out;
+}
+
+// The filter chain Envoy's listener would pick for a plaintext TCP connection to ip:port (IPv4), as
+// Envoy orders the criteria (FilterChainMatch docs): chains naming the destination port beat chains naming
+// none; then the longest matching prefix_ranges entry (none = /0); a raw TCP stream carries no SNI, no
+// transport protocol other than raw_buffer and no ALPN, so chains requiring those never match. Returns
+// the chain's name, or "" when nothing matches. A listener with filter_chain_matcher ignores the list
+// altogether, so that is reported as "(filter_chain_matcher)".
+std::string envoy_selects(const Json& listener, const std::string& ip, uint32_t port) {
+  if (listener.contains("filterChainMatcher")) return "(filter_chain_matcher)";
+  struct Candidate {
+    std::string name;
+    bool port_specific;
+    int prefix;
+  };
+  std::vector<Candidate> matching;
+  for (const auto& fc : listener.value("filterChains", Json::array())) {
+    Json m = fc.value("filterChainMatch", Json::object());
+    if (m.contains("destinationPort") && m["destinationPort"].get<uint32_t>() != port) continue;
+    if (!m.value("serverNames", Json::array()).empty() || !m.value("applicationProtocols", Json::array()).empty())
+      continue;
+    if (m.contains("transportProtocol") && m.value("transportProtocol", "") != "raw_buffer") continue;
+    int best = m.value("prefixRanges", Json::array()).empty() ? 0 : -1;
+    for (const auto& r : m.value("prefixRanges", Json::array())) {
+      std::string prefix = r.value("addressPrefix", "");
+      int len = r.value("prefixLen", 0);
+      if (prefix.find(':') != std::string::npos) continue;  // IPv6 range, IPv4 destination
+      uint32_t mask = len == 0 ? 0 : ~uint32_t{0} << (32 - len);
+      if ((ipv4(prefix) & mask) == (ipv4(ip) & mask)) best = std::max(best, len);
+    }
+    if (best >= 0) matching.push_back({fc.value("name", ""), m.contains("destinationPort"), best});
+  }
+  if (matching.empty()) return "";
+  bool any_port = std::any_of(matching.begin(), matching.end(), [](const Candidate& c) { return c.port_specific; });
+  std::erase_if(matching, [&](const Candidate& c) { return any_port && !c.port_specific; });
+  auto top = std::max_element(matching.begin(), matching.end(),
+                              [](const Candidate& a, const Candidate& b) { return a.prefix < b.prefix; });
+  return top->name;
+}
+
+TEST(MeshLazyloadTcp, FallbackClusterAndVirtualOutboundChainReachTheProxy) {
+  // A fenced caller: its Sidecar lists no app Service, so a connection to one stays on virtualOutbound.
+  auto caller = start_workload({.ns = kNs, .name = "tcp-caller", .ip = "10.30.0.13", .labels = {{"app", "tcp-caller"}},
+                                .ports = {{"http-web", 9080, 0}}},
+                               {}, {{"slime.io/serviceFenced", "true"}});
+  // A TCP destination the caller does not know (istio infers TCP from the port name).
+  ASSERT_TRUE(env()
+                  .add_workload({.ns = kNs, .name = "tcp-db", .ip = "10.30.4.1", .labels = {{"app", "tcp-db"}},
+                                 .ports = {{"tcp-pg", 5432, 0}}, .with_pod = false})
+                  .has_value());
+  auto landed = caller->wait({"cluster:" + std::string(kTcpCluster), "text@lds:" + std::string(kTcpChain),
+                              "no-cluster:" + outbound("tcp-db", 5432), "no-cluster:" + outbound(dst(0))},
+                             60s);
+  ASSERT_TRUE(landed.has_value()) << landed.error().str() << "\n" << g_world->slime_run.log();
+
+  // CDS: the hop to the global sidecar's TCP port, every connection prefixed with a PROXY v2 header.
+  auto clusters = caller->config("cds");
+  ASSERT_TRUE(clusters.has_value());
+  const Json* hop = find_by_name(*clusters, kTcpCluster);
+  ASSERT_NE(hop, nullptr);
+  std::cout << "CDS " << kTcpCluster << ": " << hop->dump() << "\n";
+  EXPECT_EQ(hop->value("type", ""), "STRICT_DNS");
+  const Json& socket = (*hop)["transportSocket"];
+  EXPECT_EQ(socket.value("name", ""), "envoy.transport_sockets.upstream_proxy_protocol");
+  const Json& upc = socket["typedConfig"];
+  EXPECT_EQ(upc.value("@type", ""),
+            "type.googleapis.com/envoy.extensions.transport_sockets.proxy_protocol.v3.ProxyProtocolUpstreamTransport");
+  EXPECT_EQ(upc["config"].value("version", ""), "V2") << socket.dump();
+  EXPECT_EQ(upc["transportSocket"].value("name", ""), "envoy.transport_sockets.raw_buffer") << socket.dump();
+  const Json& ep = (*hop)["loadAssignment"]["endpoints"][0]["lbEndpoints"][0]["endpoint"]["address"]["socketAddress"];
+  EXPECT_EQ(ep.value("address", ""), "global-sidecar.mesh-operator.svc.cluster.local");
+  EXPECT_EQ(ep.value("portValue", 0), 16088);
+
+  // LDS: the added chain on virtualOutbound, matching the service range, tcp_proxy to that cluster.
+  auto listeners = caller->config("lds");
+  ASSERT_TRUE(listeners.has_value());
+  const Json* vo = find_by_name(*listeners, "virtualOutbound");
+  ASSERT_NE(vo, nullptr);
+  const Json* chain = nullptr;
+  std::vector<std::string> chain_names;
+  const Json vo_chains = vo->value("filterChains", Json::array());  // `chain` points into this copy
+  for (const auto& fc : vo_chains) {
+    chain_names.push_back(fc.value("name", ""));
+    if (fc.value("name", "") == kTcpChain) chain = &fc;
+  }
+  ASSERT_NE(chain, nullptr) << "virtualOutbound has no " << kTcpChain << " chain: " << vo->dump();
+  std::cout << "LDS virtualOutbound chain " << kTcpChain << ": " << chain->dump() << "\n";
+  EXPECT_EQ((*chain)["filterChainMatch"]["prefixRanges"],
+            Json::parse(R"([{"addressPrefix":"10.96.0.0","prefixLen":16}])"));
+  const Json& tcp = (*chain)["filters"][0];
+  EXPECT_EQ(tcp.value("name", ""), "envoy.filters.network.tcp_proxy");
+  EXPECT_EQ(tcp["typedConfig"].value("cluster", ""), kTcpCluster);
+
+  // Selected: for the unknown Service's ClusterIP:port Envoy takes our chain; outside the range Istio's
+  // catch-all; the listener's own port stays blackholed.
+  auto db = env().kube().get({"", "v1", "Service"}, kNs, "tcp-db");
+  ASSERT_TRUE(db.has_value()) << db.error().str();
+  std::string cluster_ip = db->json()["spec"].value("clusterIP", "");
+  ASSERT_EQ(cluster_ip.rfind("10.96.", 0), 0u) << cluster_ip;
+  std::string names;
+  for (const auto& n : chain_names) names += n + " ";
+  EXPECT_EQ(envoy_selects(*vo, cluster_ip, 5432), kTcpChain) << "chains: " << names;
+  std::string outside = envoy_selects(*vo, "203.0.113.7", 5432);
+  EXPECT_NE(outside, kTcpChain);
+  EXPECT_FALSE(outside.empty()) << "chains: " << names;
+  EXPECT_NE(envoy_selects(*vo, cluster_ip, 15001), kTcpChain);
+  std::cout << "virtualOutbound chains: " << names << "; " << cluster_ip << ":5432 -> " << kTcpChain
+            << ", 203.0.113.7:5432 -> " << outside << "\n";
+
+  // istiod's own account: the FILTER_CHAIN patch applied (a patch matching nothing leaves no applied
+  // series for its type), no EnvoyFilter error, no NACK. istiod keeps no such series for CLUSTER ADD
+  // (InsertedClusters records nothing), so the cluster's evidence is the CDS above.
+  ASSERT_TRUE(env()
+                  .add_workload({.ns = kNs, .name = "tcp-push-trigger", .ip = "10.30.4.2",
+                                 .labels = {{"app", "tcp-push-trigger"}}, .ports = {{"tcp-x", 7000, 0}}, .with_pod = false})
+                  .has_value());
+  std::this_thread::sleep_for(1s);
+  auto metrics = env().istiod_metrics();
+  ASSERT_TRUE(metrics.has_value()) << metrics.error().str();
+  const std::string ef = "name=\"istio-system/to-global-sidecar-tcp\"";
+  EXPECT_EQ(metric_value(*metrics, "pilot_envoy_filter_status", {ef, "patch=\"filterchain\"", "result=\"applied\""}), 1);
+  EXPECT_EQ(metric_value(*metrics, "pilot_envoy_filter_status", {"result=\"error\""}), 0);
+  EXPECT_EQ(metric_value(*metrics, "pilot_total_xds_rejects"), 0);
+  auto stats = caller->stats();
+  ASSERT_TRUE(stats.has_value());
+  int nacks = 0;
+  const Json types = (*stats)["proxies"][0].value("types", Json::object());
+  for (const auto& [type, t] : types.items()) nacks += t.value("nacks", 0);
+  EXPECT_EQ(nacks, 0) << "the caller's probe NACKed: " << stats->dump();
 }
 
 // ---- limiter --------------------------------------------------------------------------------------
