@@ -2,7 +2,9 @@
 // (as the relay configures it) feeding every request's header block to H2RequestHead; otherwise the
 // HTTP/1.1 request framer with the proxy's limits. Then destination resolution (with and without a mesh)
 // and what goes upstream: the rewritten HTTP/1.1 head must parse again, the h2 header list must carry the
-// destination's :authority and no Slime-* header.
+// destination's :authority and no Slime-* header; with a mesh, whatever is dialled is an address:port the
+// mesh declares; no hop-by-hop field goes upstream, and no request framed both by Transfer-Encoding and
+// Content-Length is relayed.
 #include <boost/beast/http.hpp>
 #include <nghttp2/nghttp2.h>
 
@@ -40,9 +42,13 @@ const proxy::MeshIndex& mesh() {
 std::optional<proxy::Destination> route(const proxy::RequestFacts& f) {
   proxy::DestinationRules rules;
   rules.own_ports = {80, 15001};
-  auto open = proxy::resolve_destination(f, rules, nullptr);
-  (void)proxy::resolve_destination(f, rules, &mesh(), 7);
-  return open.dest;
+  // No service list and no --allow-any-destination: nothing is ever forwarded.
+  if (proxy::resolve_destination(f, rules, nullptr).dest) __builtin_trap();
+  auto meshed = proxy::resolve_destination(f, rules, &mesh(), 7);
+  // The mesh's only destination is web's endpoint on its target port.
+  if (meshed.dest && (meshed.dest->dial_host != "10.0.0.1" || meshed.dest->dial_port != 8080)) __builtin_trap();
+  rules.allow_any_destination = true;
+  return proxy::resolve_destination(f, rules, nullptr).dest;
 }
 
 // The upstream header list of a routed h2 request keeps the pseudo-headers first, names the destination
@@ -127,5 +133,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (ec || !again.is_header_done() || again.find("Slime-Orig-Dest") || again.find("Slime-Source-Ns")) __builtin_trap();
   auto* host = again.find(http::field::host);
   if (!host || host->value != dest->host_header) __builtin_trap();
+  if (p.find(http::field::transfer_encoding) && p.find(http::field::content_length)) __builtin_trap();
+  for (const auto& f : again.fields()) {
+    bool hop = f.name == http::field::keep_alive || f.name == http::field::te ||
+               (f.name_string.size() >= 6 && proxy::iequals_ascii(f.name_string.substr(0, 6), "proxy-")) ||
+               (f.name == http::field::connection && !proxy::iequals_ascii(f.value, "upgrade") &&
+                !proxy::iequals_ascii(f.value, "keep-alive"));
+    if (hop) __builtin_trap();
+  }
   return 0;
 }

@@ -123,9 +123,15 @@ int run_proxy(ProxyArgs& args) {
     kube_client = std::make_unique<kube::Client>(*cfg);
     mesh_cluster = std::make_unique<runtime::KubeCluster>(*kube_client);
     if (wormhole_key) cm_cluster = std::make_unique<runtime::KubeCluster>(*kube_client, wormhole_key->ns);
+  } else if (opts.rules.allow_any_destination) {
+    spdlog::warn("proxy: OPEN RELAY: --allow-any-destination and no service list: forwarding every request to any "
+                 "host and port it names; use only where every client is trusted");
   } else {
-    spdlog::warn("proxy: no service list (--state-dir, --kubeconfig): forwarding to any destination, as the original did");
+    spdlog::warn("proxy: no service list (--state-dir, --kubeconfig): every request is refused (503); "
+                 "--allow-any-destination forwards to any host instead");
   }
+  if (mesh_cluster && opts.rules.allow_any_destination)
+    spdlog::warn("proxy: --allow-any-destination has no effect with a service list: only mesh services are reached");
   std::unique_ptr<proxy::ClusterMeshSource> mesh_source;
   if (mesh_cluster) {
     mesh_source = std::make_unique<proxy::ClusterMeshSource>(*mesh_cluster, set_mesh);
@@ -212,6 +218,9 @@ void add_proxy_command(CLI::App& app, Runner& run) {
       ->capture_default_str();
   cmd->add_option("--report", args->report,
                   "Access-log service host:port to report each forwarded call to (the controller's --als-addr)");
+  cmd->add_flag("--allow-any-destination", args->opts.rules.allow_any_destination,
+                "Without --state-dir/--kubeconfig, forward to any host and port (an open relay, logged as a warning; "
+                "default: refuse every request)");
   cmd->add_flag("--trust-forwarded-for", args->opts.trust_forwarded_for,
                 "Report the first X-Forwarded-For hop as the caller instead of the peer address");
   cmd->add_flag("--wormhole-port-priority", args->wormhole_port_priority,

@@ -12,6 +12,7 @@
 #include "commands.h"
 #include "config_file.h"
 #include "slime/learning/als_extension.h"
+#include "slime/learning/learning_loop.h"
 #include "slime/modules/lazyload/config.h"
 #include "slime/modules/registry.h"
 #include "slime/runtime/service.h"
@@ -111,7 +112,7 @@ int run_run(RunArgs args) {
     auto addr = learning::als_address(args.als_addr, fence->config);
     auto handle = std::make_shared<learning::LearningHandle>();
     // The original serves it under the module's name: /lazyload/debug/svfReset?ns=&name=.
-    svc.admin_routes["/" + (mc.name.empty() ? mc.effective_kind() : mc.name) + "/debug/svfReset"] = [handle](const runtime::AdminRequest& req) {
+    svc.debug_post_routes["/" + (mc.name.empty() ? mc.effective_kind() : mc.name) + "/debug/svfReset"] = [handle](const runtime::AdminRequest& req) {
       auto get = [&](const char* k) {
         auto it = req.query.find(k);
         return it == req.query.end() ? std::string() : it->second;
@@ -119,6 +120,21 @@ int run_run(RunArgs args) {
       auto reply = learning::svf_reset(*handle, get("ns"), get("name"));
       return runtime::AdminResponse{reply.status, reply.body};
     };
+    svc.metric_collectors.push_back([handle](runtime::Metrics& m) {
+      using T = runtime::Metrics::Type;
+      m.describe("slime_lazyload_learned_hosts_dropped_total", T::kCounter,
+                 "New hosts a ServiceFence refused at maxLearnedHostsPerFence.");
+      m.describe("slime_lazyload_fences_at_learned_hosts_cap_total", T::kCounter,
+                 "ServiceFences that reached maxLearnedHostsPerFence (each also gets an Event).");
+      m.describe("slime_lazyload_not_mesh_hosts_total", T::kCounter,
+                 "Access-log hosts not learned: no mesh Service and no domain alias.");
+      auto loop = handle->get();
+      if (!loop) return;
+      const auto& s = loop->stats();
+      m.set("slime_lazyload_learned_hosts_dropped_total", {}, static_cast<double>(s.dropped_at_cap.load()));
+      m.set("slime_lazyload_fences_at_learned_hosts_cap_total", {}, static_cast<double>(s.fences_at_cap.load()));
+      m.set("slime_lazyload_not_mesh_hosts_total", {}, static_cast<double>(s.not_mesh.load()));
+    });
     if (!addr.empty()) svc.extensions.push_back(learning::als_extension(addr, std::move(fence->config), {}, handle));
     break;
   }
@@ -140,8 +156,11 @@ void add_run_command(CLI::App& app, Runner& run) {
   cmd->add_option("--als-addr", args->als_addr,
                   "Envoy access-log service address for lazyload learning (default: global.misc.logSourcePort, "
                   "':8082'; 'off' disables)");
-  cmd->add_option("--admin-addr", args->svc.admin_addr, "Admin HTTP address (health, readiness, metrics, debug)")
+  cmd->add_option("--admin-addr", args->svc.admin_addr, "Admin HTTP address: health, readiness, metrics")
       ->capture_default_str();
+  cmd->add_option("--debug-addr", args->svc.debug_addr,
+                  "Debug HTTP address: /debug/config, log level, svfReset (POST). Default: the admin address when "
+                  "that is loopback, else 127.0.0.1:8083; 'off' disables");
   cmd->add_option("--namespace", args->svc.watch_namespace, "Only watch this namespace (default: all; env WATCH_NAMESPACE)");
   cmd->add_option("--workers", args->svc.workers, "Reconcile workers per module")->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_option("--qps", args->svc.qps, "Client-side API request limit (default: unthrottled)");

@@ -2,6 +2,7 @@
 #include <array>
 #include <string>
 
+#include "slime/core/json_depth.h"
 #include "slime/core/yaml.h"
 
 namespace slime::core {
@@ -212,6 +213,11 @@ class Emitter {
 }  // namespace
 
 std::string to_yaml(const Json& doc) {
+  // The emitter recurses once per level (and indents each level by two more columns): a document deeper
+  // than the walk bound is not printed. The parsers refuse such input long before (kMaxNestingDepth), so
+  // only a defect could build one; the output says so instead of overflowing the stack.
+  if (json_depth(doc) > kMaxWalkDepth)
+    return "# slime: document not printed: nesting deeper than " + std::to_string(kMaxWalkDepth) + " levels\nnull\n";
   Emitter e;
   if (doc.is_object() && !doc.empty()) {
     e.mapping(doc, 0, false, /*top_level=*/true);

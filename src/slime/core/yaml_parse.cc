@@ -5,13 +5,16 @@
 #include <cmath>
 #include <optional>
 
+#include "slime/core/json_depth.h"
 #include "slime/core/yaml.h"
 
 namespace slime::core {
 namespace {
 
-// Bounds that keep hostile input (alias bombs, absurd nesting) from exhausting memory or stack.
-constexpr int kMaxDepth = 256;
+// Bounds that keep hostile input (alias bombs, absurd nesting) from exhausting memory or stack. The node
+// budget is per file (every document of one text draws on it), so a file of many alias bombs is refused
+// as a whole instead of expanding each one to the limit.
+constexpr int kMaxDepth = static_cast<int>(kMaxNestingDepth);
 constexpr size_t kMaxNodes = 4'000'000;
 
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
@@ -65,7 +68,7 @@ size_t invalid_utf8_at(std::string_view s, bool allow_controls = false) {
 
 struct Converter {
   int line_offset = 0;  // added to yaml-cpp's 0-based marks to get file lines
-  size_t nodes = 0;
+  size_t& nodes;                // the file's running count
   FieldLines* lines = nullptr;  // when set: the line of every field path seen
 
   void note_line(const YAML::Node& n, const std::string& path) const {
@@ -144,7 +147,7 @@ struct Converter {
   Result<Json> convert(const YAML::Node& n, const std::string& path, int depth) {
     if (depth > kMaxDepth) return std::unexpected(error_at(n, "nesting deeper than 256 levels", path));
     if (++nodes > kMaxNodes)
-      return std::unexpected(error_at(n, "document expands to more than 4,000,000 nodes (alias bomb?)", path));
+      return std::unexpected(error_at(n, "file expands to more than 4,000,000 nodes (alias bomb?)", path));
     note_line(n, path);
     switch (n.Type()) {
       case YAML::NodeType::Undefined:
@@ -219,6 +222,14 @@ int line_of_offset(std::string_view text, size_t offset) {
 }
 
 Result<Json> parse_json_text(std::string_view text) {
+  // nlohmann builds any depth; every recursive walk after it (copies, comparisons, dump, the emitter) would
+  // not survive a million levels, so JSON gets YAML's nesting cap before it is parsed.
+  if (size_t at = json_text_too_deep_at(text); at != std::string_view::npos) {
+    Error err;
+    err.message = "nesting deeper than " + std::to_string(kMaxNestingDepth) + " levels";
+    err.line = line_of_offset(text, at);
+    return std::unexpected(err);
+  }
   try {
     return Json::parse(text.begin(), text.end(), nullptr, true, /*ignore_comments=*/true);
   } catch (const Json::parse_error& e) {
@@ -233,8 +244,9 @@ Result<Json> parse_json_text(std::string_view text) {
   }
 }
 
-// Parses one document's text. `first_line` is the 0-based file line the text starts at.
-Result<Json> parse_one(std::string_view text, int first_line, FieldLines* lines = nullptr) {
+// Parses one document's text. `first_line` is the 0-based file line the text starts at; `nodes` is the
+// file's node count so far.
+Result<Json> parse_one(std::string_view text, int first_line, size_t& nodes, FieldLines* lines = nullptr) {
   if (size_t bad = invalid_utf8_at(text); bad != std::string_view::npos) {
     Error err;
     err.message = "invalid character: byte " + std::to_string(static_cast<unsigned char>(text[bad])) +
@@ -253,8 +265,7 @@ Result<Json> parse_one(std::string_view text, int first_line, FieldLines* lines 
   }
   try {
     YAML::Node node = YAML::Load(std::string(text));
-    Converter conv;
-    conv.line_offset = first_line;
+    Converter conv{first_line, nodes};
     conv.lines = lines;
     return conv.convert(node, "", 0);
   } catch (const YAML::Exception& e) {
@@ -317,10 +328,11 @@ ParsedFile parse_yaml_documents(std::string_view text, std::string_view file) {
   int total_lines = static_cast<int>(std::count(text.begin(), text.end(), '\n')) +
                     (!text.empty() && text.back() != '\n' ? 1 : 0);
   int index = 0;
+  size_t nodes = 0;
   for (auto& c : chunks) {
     if (only_comments(c.text)) continue;
     int doc_index = index++;
-    auto j = parse_one(c.text, c.first_line);
+    auto j = parse_one(c.text, c.first_line, nodes);
     if (!j) {
       Error e = std::move(j.error());
       e.line = std::min(e.line, total_lines);  // errors "at end of stream" point at the last line
@@ -347,7 +359,8 @@ ParsedFile parse_yaml_documents(std::string_view text, std::string_view file) {
 }
 
 Result<Json> parse_yaml(std::string_view text, std::string_view file, FieldLines* lines) {
-  auto j = parse_one(text, 0, lines);
+  size_t nodes = 0;
+  auto j = parse_one(text, 0, nodes, lines);
   if (!j) {
     j.error().file = file;
     return j;

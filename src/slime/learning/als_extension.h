@@ -37,7 +37,7 @@ class LearningHandle {
   std::shared_ptr<LearningLoop> loop_;
 };
 
-// GET /<module>/debug/svfReset?ns=NS[&name=NAME]: forgets the dependencies learned for one fence, or for
+// POST /<module>/debug/svfReset?ns=NS[&name=NAME]: forgets the dependencies learned for one fence, or for
 // every fence of NS (spec §5.10). 400 without ns, 503 while no learning loop runs here (not the leader,
 // or lazyload learns from Prometheus), 500 when a status write fails; "succeed" otherwise.
 struct AdminReply {

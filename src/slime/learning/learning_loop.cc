@@ -73,18 +73,45 @@ void LearningLoop::on_batch(metric::AccessLogBatch&& batch) {
   stats_.events.fetch_add(events.size(), std::memory_order_relaxed);
 
   std::lock_guard lock(mu_);
+  // Of the last planning attempt: counted once per batch, however many attempts the writes take.
+  std::vector<core::ObjectKey> capped;
+  lazyload::IngestStats last;
   write_settled(
       [&](const core::Snapshot& snapshot) {
         rebuild_index_if_needed(snapshot, events);
         auto result = lazyload::ingest(snapshot, *config_, *index_, events, now);
         stats_.recorded.fetch_add(result.stats.recorded, std::memory_order_relaxed);
+        capped = std::move(result.capped_fences);
+        last = result.stats;
         return std::move(result.statuses);
       },
       "learned");
+  stats_.dropped_at_cap.fetch_add(last.dropped_at_cap, std::memory_order_relaxed);
+  stats_.not_mesh.fetch_add(last.skipped_not_mesh, std::memory_order_relaxed);
+  report_capped(capped);
+}
+
+void LearningLoop::report_capped(const std::vector<core::ObjectKey>& fences) {
+  for (const auto& key : fences) {
+    if (!capped_.insert(key.ns + "/" + key.name).second) continue;
+    stats_.fences_at_cap.fetch_add(1, std::memory_order_relaxed);
+    std::optional<core::Object> fence;
+    cluster_.store().read([&](const core::Snapshot& snapshot) {
+      if (const auto* f = snapshot.get(key)) fence = *f;
+    });
+    std::string message = "learned hosts reached maxLearnedHostsPerFence (" +
+                          std::to_string(config_->max_learned_hosts) +
+                          "): further hosts are not added to status.metricStatus; raise the limit, set a "
+                          "dependencyTtl, or reset the fence (POST /lazyload/debug/svfReset)";
+    spdlog::warn("learning: fence={}/{} {}", key.ns, key.name, message);
+    if (fence) cluster_.record_problem(*fence, "LearnedHostsCapped", message);
+  }
 }
 
 core::Result<size_t> LearningLoop::reset(const std::string& ns, const std::string& name) {
   std::lock_guard lock(mu_);
+  // A reset fence may fill up again: report it again then.
+  std::erase_if(capped_, [&](const std::string& k) { return name.empty() ? k.starts_with(ns + "/") : k == ns + "/" + name; });
   auto settled = write_settled(
       [&](const core::Snapshot& snapshot) { return lazyload::reset_learned(snapshot, ns, name); }, "reset");
   if (!settled.failed.empty()) return std::unexpected(settled.last_error);

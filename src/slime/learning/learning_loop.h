@@ -15,6 +15,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <string>
 #include <vector>
 
 #include "slime/core/gvk.h"
@@ -43,7 +45,10 @@ class LearningLoop {
 
   struct Stats {
     // conflicts: status writes lost to a concurrent writer and folded again on a fresher copy.
-    std::atomic<uint64_t> batches{0}, events{0}, recorded{0}, status_writes{0}, write_errors{0}, conflicts{0};
+    // dropped_at_cap: new hosts a fence refused at maxLearnedHostsPerFence; not_mesh: hosts that are no
+    // mesh Service or alias (never learned); fences_at_cap: fences that have hit the cap since start (or reset).
+    std::atomic<uint64_t> batches{0}, events{0}, recorded{0}, status_writes{0}, write_errors{0}, conflicts{0},
+        dropped_at_cap{0}, not_mesh{0}, fences_at_cap{0};
   };
   const Stats& stats() const { return stats_; }
 
@@ -61,6 +66,8 @@ class LearningLoop {
   };
   // Plans and writes; a write that fails is planned again on a fresher copy, a few times.
   Settled write_settled(const Plan& plan, std::string_view what);
+  // One warning and one Event (reason LearnedHostsCapped) on each fence that newly hit the cap.
+  void report_capped(const std::vector<core::ObjectKey>& fences);
   void rebuild_index_if_needed(const core::Snapshot& snapshot, const std::vector<lazyload::AccessEvent>& events);
 
   store::Cluster& cluster_;
@@ -70,6 +77,8 @@ class LearningLoop {
   // rebuilt when a batch names a caller it does not know (a new pod; at most every 100 ms) and every 5 s.
   std::optional<lazyload::SourceIndex> index_;
   std::chrono::steady_clock::time_point index_built_{};
+  // Fences already reported at the cap ("ns/name"): one Event per fence, not one per batch.
+  std::set<std::string> capped_;
   Stats stats_;
 };
 

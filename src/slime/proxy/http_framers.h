@@ -136,6 +136,24 @@ class RequestFramer final : public PassThroughParser<true> {
   }
   bool in_input(const char* p) const { return p >= input_begin_ && p <= input_end_; }
 
+  // RFC 9112 §6.1/§6.3: a request with both Transfer-Encoding and Content-Length is a smuggling attempt
+  // (two parties may frame it differently), and a Transfer-Encoding whose last coding is not chunked has no
+  // length at all: both are answered 400. (Beast alone accepts "Transfer-Encoding: gzip" with a length.)
+  void on_header_impl(error_code& ec) override {
+    const Field* te = find(http::field::transfer_encoding);
+    if (!te) return;
+    if (find(http::field::content_length)) {
+      ec = http::error::bad_transfer_encoding;
+      return;
+    }
+    std::string_view v = te->value;
+    while (!v.empty() && (v.back() == ' ' || v.back() == '\t')) v.remove_suffix(1);
+    auto comma = v.rfind(',');
+    auto last = comma == std::string_view::npos ? v : v.substr(comma + 1);
+    while (!last.empty() && (last.front() == ' ' || last.front() == '\t')) last.remove_prefix(1);
+    if (!iequals_ascii(last, "chunked")) ec = http::error::bad_transfer_encoding;
+  }
+
   std::vector<Field>& fields_;
   const char* input_begin_ = nullptr;
   const char* input_end_ = nullptr;
@@ -144,9 +162,46 @@ class RequestFramer final : public PassThroughParser<true> {
   unsigned version_ = 11;
 };
 
+// Whether `name` is one of the comma-separated tokens of `list` (case-insensitive, spaces trimmed).
+inline bool has_token(std::string_view list, std::string_view name) {
+  while (!list.empty()) {
+    auto comma = list.find(',');
+    auto token = list.substr(0, comma);
+    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
+    if (iequals_ascii(token, name)) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+// The one upgrade the proxy relays (as a tunnel after 101); any other Upgrade is dropped and the request
+// goes on as a plain one.
+inline bool supported_upgrade(const RequestFramer& f) {
+  const auto* up = f.find(http::field::upgrade);
+  return up && has_token(up->value, "websocket");
+}
+
+// RFC 9110 §7.6.1: fields that describe this connection, not the request, stop here — Connection and the
+// fields it names, Keep-Alive, TE, Proxy-* (Proxy-Connection, Proxy-Authorization: credentials meant for
+// this hop), Upgrade unless relayed. The framing fields (Content-Length, Transfer-Encoding) are kept
+// whatever Connection names, since the body is relayed as framed; so is Host, which the caller replaces.
+inline bool is_hop_by_hop(const RequestFramer& f, const RequestFramer::Field& fld, bool keep_upgrade) {
+  using F = http::field;
+  if (fld.name == F::content_length || fld.name == F::transfer_encoding || fld.name == F::host) return false;
+  if (fld.name == F::connection || fld.name == F::keep_alive || fld.name == F::te) return true;
+  if (fld.name == F::upgrade) return !keep_upgrade;
+  if (fld.name_string.size() >= 6 && iequals_ascii(fld.name_string.substr(0, 6), "proxy-")) return true;
+  for (const auto& c : f.fields())
+    if (c.name == F::connection && has_token(c.value, fld.name_string)) return !(keep_upgrade && fld.name == F::upgrade);
+  return false;
+}
+
 // The head sent upstream: the request line (origin-form target when the client sent absolute-form), Host
-// set to the destination's, the client's other fields in order, minus the two Slime-* headers and an
-// Expect: 100-continue the proxy answered itself.
+// set to the destination's, the client's end-to-end fields in order — minus the two Slime-* headers, an
+// Expect: 100-continue the proxy answered itself and the hop-by-hop fields — then this hop's own
+// Connection: "upgrade" for a relayed WebSocket handshake, "keep-alive" for an HTTP/1.0 client that asked.
 inline void build_request_head(std::string& out, const RequestFramer& f, const Destination& dest) {
   out.clear();
   out.append(f.method_string());
@@ -156,17 +211,21 @@ inline void build_request_head(std::string& out, const RequestFramer& f, const D
   out += "Host: ";
   out += dest.host_header;
   out += "\r\n";
+  const bool upgrade = supported_upgrade(f);
   for (const auto& fld : f.fields()) {
     if (fld.name == http::field::host) continue;
     if (fld.name == http::field::expect && iequals_ascii(fld.value, "100-continue")) continue;
     if (fld.name == http::field::unknown && (iequals_ascii(fld.name_string, "Slime-Orig-Dest") ||
                                              iequals_ascii(fld.name_string, "Slime-Source-Ns")))
       continue;
+    if (is_hop_by_hop(f, fld, upgrade)) continue;
     out.append(fld.name_string);
     out += ": ";
     out.append(fld.value);
     out += "\r\n";
   }
+  if (upgrade) out += "Connection: upgrade\r\n";
+  else if (f.version() == 10 && f.keep_alive()) out += "Connection: keep-alive\r\n";
   out += "\r\n";
 }
 

@@ -1,9 +1,12 @@
 #include "slime/proxy/server.h"
 
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstring>
 #include <future>
 #include <map>
 #include <optional>
@@ -32,6 +35,46 @@ core::Result<tcp::endpoint> parse_listen(const std::string& addr, const char* fl
 std::string join_host_port(const std::string& host, uint16_t port) {
   bool v6 = host.find(':') != std::string::npos;
   return (v6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
+// The addresses this proxy is reachable at, for loop protection: every bound listener's address, and every
+// interface address when a listener binds a wildcard (a pod's own IP is then one of the proxy's addresses
+// and may well be an endpoint of the global sidecar's Service).
+std::vector<std::string> own_addresses(const std::vector<std::shared_ptr<tcp::acceptor>>& acceptors,
+                                       const std::string& dynamic_listen_host) {
+  std::vector<std::string> out;
+  error_code dyn_ec;
+  // Wormhole listeners open later, on this host.
+  bool wildcard = dynamic_listen_host.empty() || asio::ip::make_address(dynamic_listen_host, dyn_ec).is_unspecified();
+  for (const auto& acc : acceptors) {
+    error_code ec;
+    auto ep = acc->local_endpoint(ec);
+    if (ec) continue;
+    if (ep.address().is_unspecified()) wildcard = true;
+    else out.push_back(ep.address().to_string());
+  }
+  ifaddrs* list = nullptr;
+  if (wildcard && ::getifaddrs(&list) == 0) {
+    for (auto* i = list; i; i = i->ifa_next) {
+      if (!i->ifa_addr) continue;
+      if (i->ifa_addr->sa_family == AF_INET) {
+        const auto* a = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
+        asio::ip::address_v4::bytes_type b;
+        std::memcpy(b.data(), &a->sin_addr, b.size());
+        out.push_back(asio::ip::address_v4(b).to_string());
+      } else if (i->ifa_addr->sa_family == AF_INET6) {
+        const auto* a = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
+        asio::ip::address_v6::bytes_type b;
+        std::memcpy(b.data(), &a->sin6_addr, b.size());
+        out.push_back(asio::ip::address_v6(b).to_string());
+      }
+    }
+    ::freeifaddrs(list);
+  }
+  std::ranges::sort(out);
+  auto [first, last] = std::ranges::unique(out);
+  out.erase(first, last);
+  return out;
 }
 
 }  // namespace
@@ -171,6 +214,7 @@ core::Result<void> ProxyServer::start() {
   auto rules = std::make_shared<DestinationRules>(opts_.rules);
   for (auto p : ports_) rules->own_ports.push_back(p);
   for (auto p : tcp_ports_) rules->own_ports.push_back(p);
+  for (auto& ip : own_addresses(impl_->acceptors, opts_.dynamic_listen_host)) rules->own_ips.push_back(std::move(ip));
   impl_->routing.set_rules(std::move(rules));
   using Kind = Impl::Kind;
   for (size_t i = 0; i < impl_->acceptors.size(); ++i)
@@ -230,7 +274,7 @@ std::vector<core::Error> ProxyServer::set_dynamic_ports(const std::vector<uint16
     }
   }
   if (changed) {
-    auto rules = std::make_shared<DestinationRules>(opts_.rules);
+    auto rules = std::make_shared<DestinationRules>(*impl_->routing.get().rules);
     rules->own_ports = ports_;
     rules->own_ports.insert(rules->own_ports.end(), tcp_ports_.begin(), tcp_ports_.end());
     for (const auto& [p, acc] : impl_->dynamic) rules->own_ports.push_back(p);

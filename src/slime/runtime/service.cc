@@ -17,13 +17,15 @@
 namespace slime::runtime {
 namespace {
 
-void add_admin_routes(AdminServer& admin, Manager& manager, Metrics& metrics, kube::Client* client,
-                      KubeCluster* kube_cluster, store::ManifestDirCluster* dir_cluster, const ServiceOptions& opts,
-                      LeaderElector* elector) {
+const std::vector<std::string> kRead = {"GET", "HEAD"};
+
+// Probes and metrics: what kubelet and Prometheus need, safe to expose on the pod network.
+void add_probe_routes(AdminServer& admin, Manager& manager, Metrics& metrics, kube::Client* client,
+                      KubeCluster* kube_cluster, store::ManifestDirCluster* dir_cluster) {
   auto ok = [](const AdminRequest&) { return AdminResponse{200, "ok\n"}; };
-  admin.route("/healthz", ok);
-  admin.route("/livez", ok);
-  admin.route("/modules/livez", ok);
+  admin.route("/healthz", ok, kRead);
+  admin.route("/livez", ok, kRead);
+  admin.route("/modules/livez", ok, kRead);
   auto ready = [&manager, &opts](const AdminRequest&) {
     if (!opts.config_errors.empty()) {
       std::string body = "not ready: configuration cannot be carried out\n";
@@ -33,8 +35,8 @@ void add_admin_routes(AdminServer& admin, Manager& manager, Metrics& metrics, ku
     if (manager.ready()) return AdminResponse{200, "ok\n"};
     return AdminResponse{503, "not ready: caches not synced\n"};
   };
-  admin.route("/readyz", ready);
-  admin.route("/modules/readyz", ready);
+  admin.route("/readyz", ready, kRead);
+  admin.route("/modules/readyz", ready, kRead);
   metrics.describe("slime_api_requests_total", Metrics::Type::kCounter, "Kubernetes API requests by verb and HTTP code.");
   metrics.describe("slime_watch_restarts_total", Metrics::Type::kCounter, "Watches re-established after an error or expiry.");
   metrics.add_collector([client, kube_cluster, dir_cluster](Metrics& m) {
@@ -44,9 +46,18 @@ void add_admin_routes(AdminServer& admin, Manager& manager, Metrics& metrics, ku
     if (kube_cluster) m.set("slime_watch_restarts_total", {}, static_cast<double>(kube_cluster->watch_restarts()));
     if (dir_cluster) m.set("slime_manifest_rescans_total", {}, static_cast<double>(dir_cluster->rescans()));
   });
-  admin.route("/metrics", [&metrics](const AdminRequest&) {
-    return AdminResponse{200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8"};
-  });
+  admin.route(
+      "/metrics",
+      [&metrics](const AdminRequest&) {
+        return AdminResponse{200, metrics.render(), "text/plain; version=0.0.4; charset=utf-8"};
+      },
+      kRead);
+}
+
+// Debug and state-changing endpoints: loopback unless --debug-addr says otherwise; changes only by POST
+// (a GET can be triggered by anything that fetches a URL: a crawler, a link, an <img>).
+void add_debug_routes(AdminServer& admin, Manager& manager, store::ManifestDirCluster* dir_cluster,
+                      const ServiceOptions& opts, LeaderElector* elector) {
   admin.route("/debug/config", [&opts, &manager, dir_cluster, elector](const AdminRequest&) {
     core::Json doc = {{"config", opts.debug_config},
                       {"source", manager.cluster().describe()},
@@ -64,10 +75,10 @@ void add_admin_routes(AdminServer& admin, Manager& manager, Metrics& metrics, ku
       doc["problems"] = dir_cluster->problems();
     }
     return AdminResponse{200, doc.dump(2) + "\n", "application/json"};
-  });
-  // GET shows the level; PUT/POST ?level=debug changes it while running.
+  }, kRead);
+  // GET shows the level; POST ?level=debug (or the level as the body) changes it while running.
   auto log_level = [](const AdminRequest& req) {
-    if (req.method == "PUT" || req.method == "POST") {
+    if (req.method == "POST") {
       auto it = req.query.find("level");
       std::string level = it != req.query.end() ? it->second : req.body;
       while (!level.empty() && (level.back() == '\n' || level.back() == ' ')) level.pop_back();
@@ -79,12 +90,19 @@ void add_admin_routes(AdminServer& admin, Manager& manager, Metrics& metrics, ku
     auto sv = spdlog::level::to_string_view(spdlog::get_level());
     return AdminResponse{200, std::string(sv.data(), sv.size()) + "\n"};
   };
-  admin.route("/debug/loglevel", log_level);
-  admin.route("/log/level", log_level);
-  for (const auto& [path, handler] : opts.admin_routes) admin.route(path, handler);
+  admin.route("/debug/loglevel", log_level, {"GET", "HEAD", "POST"});
+  admin.route("/log/level", log_level, {"GET", "HEAD", "POST"});
+  for (const auto& [path, handler] : opts.debug_post_routes) admin.route(path, handler, {"POST"});
 }
 
 }  // namespace
+
+std::string effective_debug_addr(const ServiceOptions& opts) {
+  if (opts.debug_addr == "off") return "off";
+  if (!opts.debug_addr.empty()) return opts.debug_addr == opts.admin_addr ? "" : opts.debug_addr;
+  if (opts.admin_addr.empty()) return "off";
+  return is_loopback_addr(opts.admin_addr) ? "" : "127.0.0.1:8083";
+}
 
 int run_service(const ServiceOptions& opts, const std::vector<core::Module*>& modules, const std::atomic<bool>& stop) {
   Metrics metrics;
@@ -134,8 +152,11 @@ int run_service(const ServiceOptions& opts, const std::vector<core::Module*>& mo
         });
   }
 
-  AdminServer admin;
-  add_admin_routes(admin, manager, metrics, client.get(), kube_cluster, dir_cluster, opts, elector.get());
+  for (const auto& c : opts.metric_collectors) metrics.add_collector(c);
+  AdminServer admin, debug;
+  add_probe_routes(admin, manager, metrics, client.get(), kube_cluster, dir_cluster);
+  const std::string debug_addr = effective_debug_addr(opts);
+  if (debug_addr != "off") add_debug_routes(debug_addr.empty() ? admin : debug, manager, dir_cluster, opts, elector.get());
   if (!opts.admin_addr.empty()) {
     if (auto r = admin.start(opts.admin_addr); !r) {
       spdlog::error("admin server: {}", r.error().str());
@@ -143,10 +164,23 @@ int run_service(const ServiceOptions& opts, const std::vector<core::Module*>& mo
     }
     spdlog::info("admin server listening addr={} port={}", opts.admin_addr, admin.port());
   }
+  if (debug.has_routes()) {
+    if (auto r = debug.start(debug_addr, "--debug-addr"); !r) {
+      spdlog::error("debug server: {}", r.error().str());
+      admin.stop();
+      return 1;
+    }
+    if (!is_loopback_addr(debug_addr))
+      spdlog::warn("debug server listens beyond loopback addr={}: anyone who reaches it can reset learned "
+                   "dependencies and change the log level",
+                   debug_addr);
+    spdlog::info("debug server listening addr={} port={}", debug_addr, debug.port());
+  }
 
   if (auto r = manager.start(); !r) {
     spdlog::error("start failed: {}", r.error().str());
     admin.stop();
+    debug.stop();
     manager.stop();
     return 1;
   }
@@ -184,6 +218,7 @@ int run_service(const ServiceOptions& opts, const std::vector<core::Module*>& mo
   if (elector) elector->stop();  // releases the lease first: a standby takes over at once
   manager.stop();
   admin.stop();
+  debug.stop();
   return lost ? 1 : 0;
 }
 

@@ -13,6 +13,7 @@
 #include "slime/core/module.h"
 #include "slime/runtime/admin_server.h"
 #include "slime/runtime/leader_election.h"
+#include "slime/runtime/metrics.h"
 #include "slime/store/cluster.h"
 
 namespace slime::runtime {
@@ -22,7 +23,10 @@ struct ServiceOptions {
   std::string kubeconfig;  // else kubeconfig, else in-cluster
   std::string context;
   std::string watch_namespace;  // empty: all namespaces
-  std::string admin_addr = "127.0.0.1:8081";
+  std::string admin_addr = "127.0.0.1:8081";  // probes and metrics
+  // Debug and state-changing endpoints (/debug/config, log level, svfReset). Empty: the admin listener
+  // when --admin-addr is loopback, else 127.0.0.1:8083 — never beyond loopback unless named. "off": none.
+  std::string debug_addr;
   int workers = 8;  // writes are synchronous: more in flight keeps the API server busy (bench/apiserver)
   double qps = 0;
   int burst = 10;
@@ -40,9 +44,16 @@ struct ServiceOptions {
   // Configuration this process cannot carry out (a module kind the build lacks). The controllers for the
   // rest still run, but /readyz answers 503 with these: a pod must not look healthy while doing nothing.
   std::vector<std::string> config_errors;
-  // More admin endpoints (path -> handler), e.g. lazyload's /<module>/debug/svfReset.
-  std::map<std::string, AdminServer::Handler> admin_routes;
+  // More state-changing debug endpoints (path -> handler), served on the debug listener and only by POST,
+  // e.g. lazyload's /<module>/debug/svfReset.
+  std::map<std::string, AdminServer::Handler> debug_post_routes;
+  // More /metrics families, refreshed before each scrape (e.g. the learning loop's counters).
+  std::vector<Metrics::Collector> metric_collectors;
 };
+
+// Where the debug endpoints listen for these options: an address, "" when they share the admin listener,
+// or "off".
+std::string effective_debug_addr(const ServiceOptions& opts);
 
 // Returns the process exit status: 0 after a requested stop, 1 on a start-up failure or lost leadership.
 int run_service(const ServiceOptions& opts, const std::vector<core::Module*>& modules, const std::atomic<bool>& stop);

@@ -262,6 +262,11 @@ void HttpBackend::serve(int fd) {
         out += size + chunk + "\r\n";
       }
       out += "0\r\n\r\n";
+    } else if (path == "/headers") {
+      // Every field the backend received, one "name: value" line each (names lower case, sorted).
+      std::string payload;
+      for (const auto& [n, v] : head.headers) payload += n + ": " + v + "\n";
+      out = "HTTP/1.1 200 OK\r\n" + seen + "Content-Length: " + std::to_string(payload.size()) + "\r\n\r\n" + payload;
     } else {
       std::string payload = path == "/echo" ? body : "hello from " + name_;
       out = "HTTP/1.1 200 OK\r\n" + seen + "Content-Length: " + std::to_string(payload.size()) + "\r\n\r\n";

@@ -1,6 +1,6 @@
 #pragma once
 // Loopback test servers and clients for the proxy tests: an HTTP/1.1 backend with a few behaviours
-// (hello, echo, chunked stream, slow, reset, truncated), a gRPC Echo backend, and a raw HTTP client that
+// (hello, echo, headers, chunked stream, slow, reset, truncated), a gRPC Echo backend, and a raw HTTP client that
 // can bind a chosen loopback source address (so the caller's "pod IP" is known).
 #include <atomic>
 #include <cstdint>

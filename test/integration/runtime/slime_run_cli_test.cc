@@ -80,8 +80,11 @@ TEST(SlimeRunCli, ServesAdminEndpointsAndStopsOnSigterm) {
   EXPECT_EQ(cfg.status, 200);
   EXPECT_NE(cfg.body.find("\"loadErrors\""), std::string::npos);
   EXPECT_NE(cfg.body.find("broken.yaml"), std::string::npos) << cfg.body;
-  EXPECT_EQ(request(port, http::verb::put, "/debug/loglevel?level=debug").body, "debug\n");
-  EXPECT_EQ(request(port, http::verb::put, "/debug/loglevel?level=nonsense").status, 400);
+  EXPECT_EQ(request(port, http::verb::post, "/debug/loglevel?level=debug").body, "debug\n");
+  EXPECT_EQ(request(port, http::verb::post, "/debug/loglevel?level=nonsense").status, 400);
+  // State changes only by POST (issue #13): a PUT is refused and changes nothing.
+  EXPECT_EQ(request(port, http::verb::put, "/debug/loglevel?level=info").status, 405);
+  EXPECT_EQ(request(port, http::verb::get, "/debug/loglevel").body, "debug\n");
   EXPECT_EQ(request(port, http::verb::get, "/nope").status, 404);
 
   EXPECT_EQ(slime.kill_now(SIGTERM), 0) << "no clean exit on SIGTERM\n" << slurp(log);

@@ -2,16 +2,14 @@
 // open proxy.
 #include <gtest/gtest.h>
 
-#include "slime/core/yaml.h"
+#include "mesh_yaml.h"
 #include "slime/proxy/routing/destination.h"
-#include "slime/store/memory_store.h"
 
 namespace slime::proxy {
 namespace {
 
 MeshIndex mesh() {
-  store::MemoryStore mem;
-  auto docs = core::parse_yaml_documents(R"(
+  return mesh_from_yaml(R"(
 apiVersion: v1
 kind: Service
 metadata: {name: details, namespace: default}
@@ -35,9 +33,13 @@ subsets:
   notReadyAddresses: [{ip: 10.244.1.3}]
   ports: [{name: http, port: 8080}]
 )");
-  EXPECT_TRUE(docs.errors.empty());
-  for (auto& d : docs.documents) mem.put(core::Object(d.json));
-  return MeshIndex::build(mem);
+}
+
+// --allow-any-destination: the only way to forward without a service list.
+DestinationRules open_relay() {
+  DestinationRules r;
+  r.allow_any_destination = true;
+  return r;
 }
 
 RequestFacts facts(std::string_view host, uint16_t port = 80) {
@@ -50,7 +52,7 @@ RequestFacts facts(std::string_view host, uint16_t port = 80) {
 }
 
 TEST(Destination, HostWithPortIsDialledAsIsWithoutMesh) {
-  auto r = resolve_destination(facts("example.com:8080"), {}, nullptr);
+  auto r = resolve_destination(facts("example.com:8080"), open_relay(), nullptr);
   ASSERT_TRUE(r.dest);
   EXPECT_EQ(r.dest->dial_host, "example.com");
   EXPECT_EQ(r.dest->dial_port, 8080);
@@ -58,10 +60,10 @@ TEST(Destination, HostWithPortIsDialledAsIsWithoutMesh) {
 }
 
 TEST(Destination, HostWithoutPortDialsPort80UnlessWormholePriority) {
-  auto r = resolve_destination(facts("example.com", 9080), {}, nullptr);
+  auto r = resolve_destination(facts("example.com", 9080), open_relay(), nullptr);
   ASSERT_TRUE(r.dest);
   EXPECT_EQ(r.dest->dial_port, 80);
-  DestinationRules rules;
+  DestinationRules rules = open_relay();
   rules.wormhole_port_priority = true;
   r = resolve_destination(facts("example.com:1234", 9080), rules, nullptr);
   ASSERT_TRUE(r.dest);
@@ -72,16 +74,16 @@ TEST(Destination, OrigDestWinsAndDefaultsToListenPort) {
   auto f = facts("details:9080", 9080);
   f.orig_dest = "10.96.0.10:9080";
   f.has_orig_dest = true;
-  auto r = resolve_destination(f, {}, nullptr);
+  auto r = resolve_destination(f, open_relay(), nullptr);
   ASSERT_TRUE(r.dest);
   EXPECT_EQ(r.dest->dial_host, "10.96.0.10");
   EXPECT_EQ(r.dest->dial_port, 9080);
   f.orig_dest = "10.96.0.10";
-  r = resolve_destination(f, {}, nullptr);
+  r = resolve_destination(f, open_relay(), nullptr);
   ASSERT_TRUE(r.dest);
   EXPECT_EQ(r.dest->dial_port, 9080);
   f.orig_dest = "10.96.0.10:http";
-  r = resolve_destination(f, {}, nullptr);
+  r = resolve_destination(f, open_relay(), nullptr);
   ASSERT_FALSE(r.dest);
   EXPECT_EQ(r.refusal.status, 400);
   EXPECT_NE(r.refusal.reason.find("Slime-Orig-Dest"), std::string::npos);
@@ -103,7 +105,7 @@ TEST(Destination, ShortNameExpandedWithSourceNamespaceWhenTheServiceExists) {
   ASSERT_FALSE(r.dest);
   EXPECT_EQ(r.refusal.status, 403);
   // Without a service list the rewrite is unconditional (the original with the Service cache disabled).
-  r = resolve_destination(f, {}, nullptr);
+  r = resolve_destination(f, open_relay(), nullptr);
   ASSERT_TRUE(r.dest);
   EXPECT_EQ(r.dest->host_header, "details.other:9080");
 }
@@ -139,21 +141,21 @@ TEST(Destination, RefusesConnectAbsoluteFormToOtherHostsAndLoops) {
   auto f = facts("a.example:443");
   f.method = "CONNECT";
   f.target = "a.example:443";
-  auto r = resolve_destination(f, {}, nullptr);
+  auto r = resolve_destination(f, open_relay(), nullptr);
   ASSERT_FALSE(r.dest);
   EXPECT_EQ(r.refusal.status, 405);
 
   f = facts("details.default:9080");
   f.target = "http://evil.example/x";
-  r = resolve_destination(f, {}, nullptr);
+  r = resolve_destination(f, open_relay(), nullptr);
   ASSERT_FALSE(r.dest);
   EXPECT_EQ(r.refusal.status, 403);
   f.target = "http://details.default:9080/x?y=1";
-  r = resolve_destination(f, {}, nullptr);
+  r = resolve_destination(f, open_relay(), nullptr);
   ASSERT_TRUE(r.dest);
   EXPECT_EQ(r.dest->origin_target, "/x?y=1");
 
-  DestinationRules rules;
+  DestinationRules rules = open_relay();
   rules.own_ports = {15001};
   f = facts("127.0.0.1:15001");
   r = resolve_destination(f, rules, nullptr);
@@ -166,10 +168,10 @@ TEST(Destination, RefusesConnectAbsoluteFormToOtherHostsAndLoops) {
 }
 
 TEST(Destination, RejectsBadHosts) {
-  EXPECT_EQ(resolve_destination(facts(""), {}, nullptr).refusal.status, 400);
-  EXPECT_EQ(resolve_destination(facts("a:b"), {}, nullptr).refusal.status, 400);
-  EXPECT_EQ(resolve_destination(facts("a:70000"), {}, nullptr).refusal.status, 400);
-  EXPECT_EQ(resolve_destination(facts(":80"), {}, nullptr).refusal.status, 400);
+  EXPECT_EQ(resolve_destination(facts(""), open_relay(), nullptr).refusal.status, 400);
+  EXPECT_EQ(resolve_destination(facts("a:b"), open_relay(), nullptr).refusal.status, 400);
+  EXPECT_EQ(resolve_destination(facts("a:70000"), open_relay(), nullptr).refusal.status, 400);
+  EXPECT_EQ(resolve_destination(facts(":80"), open_relay(), nullptr).refusal.status, 400);
 }
 
 TEST(Destination, SplitHostPortHandlesIpv6) {
@@ -190,19 +192,88 @@ namespace {
 // Found by fuzz_proxy_request: such values were copied into the upstream head.
 TEST(Destination, MalformedHostOrSlimeHeadersAreBadRequests) {
   for (const char* host : {"[ :/2]:79", "a b", "x/y", "user@h", "h\x7f"}) {
-    auto r = resolve_destination(facts(host), {}, nullptr);
+    auto r = resolve_destination(facts(host), open_relay(), nullptr);
     EXPECT_FALSE(r.dest) << host;
     EXPECT_EQ(r.refusal.status, 400) << host;
   }
   RequestFacts f = facts("web");
   f.has_source_ns = true;
   f.source_ns = "au,mg";
-  auto r = resolve_destination(f, {}, nullptr);
+  auto r = resolve_destination(f, open_relay(), nullptr);
   EXPECT_FALSE(r.dest);
   EXPECT_EQ(r.refusal.status, 400);
   f.source_ns = "default";
-  EXPECT_TRUE(resolve_destination(f, {}, nullptr).dest);
-  EXPECT_TRUE(resolve_destination(facts("[::1]:8080"), {}, nullptr).dest);
+  EXPECT_TRUE(resolve_destination(f, open_relay(), nullptr).dest);
+  EXPECT_TRUE(resolve_destination(facts("[::1]:8080"), open_relay(), nullptr).dest);
+}
+
+}  // namespace
+}  // namespace slime::proxy
+
+namespace slime::proxy {
+namespace {
+
+TEST(Destination, WithoutAServiceListEveryRequestIsRefused) {
+  for (const char* host : {"example.com:8080", "10.0.0.1:22", "details.default:9080"}) {
+    auto r = resolve_destination(facts(host), {}, nullptr);
+    ASSERT_FALSE(r.dest) << host;
+    EXPECT_EQ(r.refusal.status, 503) << host;
+    EXPECT_NE(r.refusal.reason.find("--allow-any-destination"), std::string::npos);
+  }
+}
+
+TEST(Destination, OrigDestAndHostPortCannotReachUndeclaredPorts) {
+  auto m = mesh();
+  auto f = facts("details.default:9080");
+  f.orig_dest = "10.244.0.5:22";  // an endpoint IP, on a port its Service does not declare
+  f.has_orig_dest = true;
+  auto r = resolve_destination(f, {}, &m);
+  ASSERT_FALSE(r.dest);
+  EXPECT_EQ(r.refusal.status, 403);
+  f.orig_dest = "10.96.0.10:15000";
+  EXPECT_EQ(resolve_destination(f, {}, &m).refusal.status, 403);
+  EXPECT_EQ(resolve_destination(facts("details.default:15000"), {}, &m).refusal.status, 403);
+  EXPECT_EQ(resolve_destination(facts("10.244.1.1:22"), {}, &m).refusal.status, 403);
+  ASSERT_TRUE(resolve_destination(facts("10.244.1.1:8080"), {}, &m).dest);
+}
+
+TEST(Destination, ProxysOwnAddressIsNeverADestinationEvenAsAnEndpoint) {
+  auto m = mesh_from_yaml(R"(
+apiVersion: v1
+kind: Service
+metadata: {name: global-sidecar, namespace: mesh-operator}
+spec: {clusterIP: None, ports: [{name: http, port: 80}]}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: global-sidecar, namespace: mesh-operator}
+subsets: [{addresses: [{ip: 10.244.9.9}], ports: [{name: http, port: 80}]}]
+)");
+  DestinationRules rules;
+  rules.own_ports = {80};
+  rules.own_ips = {"10.244.9.9"};
+  auto r = resolve_destination(facts("global-sidecar.mesh-operator"), rules, &m);
+  ASSERT_FALSE(r.dest);
+  EXPECT_EQ(r.refusal.status, 508);
+  auto f = facts("anything.default");
+  f.orig_dest = "10.244.9.9:80";
+  f.has_orig_dest = true;
+  EXPECT_EQ(resolve_destination(f, rules, &m).refusal.status, 508);
+}
+
+TEST(Destination, KubernetesServiceIsRefused) {
+  auto m = mesh_from_yaml(R"(
+apiVersion: v1
+kind: Service
+metadata: {name: kubernetes, namespace: default}
+spec: {clusterIP: 10.96.0.1, ports: [{name: https, port: 443}]}
+)");
+  EXPECT_EQ(resolve_destination(facts("kubernetes.default:443"), {}, &m).refusal.status, 403);
+  auto f = facts("kubernetes:443");
+  f.source_ns = "default";
+  f.has_source_ns = true;
+  EXPECT_EQ(resolve_destination(f, {}, &m).refusal.status, 403);
+  EXPECT_EQ(resolve_destination(facts("10.96.0.1:443"), {}, &m).refusal.status, 403);
 }
 
 }  // namespace

@@ -30,9 +30,17 @@ std::vector<std::string> split_list(const std::string& s, char sep) {
   return out;
 }
 
+// The longest duration accepted: far beyond any useful TTL, and small enough that adding it to a Unix time
+// in seconds, or converting it to nanoseconds, cannot overflow.
+constexpr int64_t kMaxDurationSeconds = 100LL * 365 * 24 * 3600;
+
 core::Result<std::chrono::seconds> parse_duration(const Json& v) {
+  const std::string too_long = "duration longer than 100 years (" + std::to_string(kMaxDurationSeconds) + "s)";
+  if (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(kMaxDurationSeconds))
+    return core::fail(too_long);
   if (v.is_number_integer() || v.is_number_unsigned()) {
     if (v.get<int64_t>() < 0) return core::fail("expected a non-negative duration");
+    if (v.get<int64_t>() > kMaxDurationSeconds) return core::fail(too_long);
     return std::chrono::seconds(v.get<int64_t>());
   }
   if (!v.is_string()) return core::fail(std::string("expected a duration such as \"24h\", got ") + v.type_name());
@@ -55,6 +63,8 @@ core::Result<std::chrono::seconds> parse_duration(const Json& v) {
     else if (unit == "ms") mult = 0.001;
     else return core::fail("unknown duration unit '" + unit + "' in \"" + s + "\" (use h, m, s or ms)");
     total += n * mult;
+    // Checked before the conversion: a double beyond int64's range (1e30h) makes the cast undefined.
+    if (!(total <= static_cast<double>(kMaxDurationSeconds))) return core::fail(too_long + ", got \"" + s + "\"");
     i = k;
   }
   return std::chrono::seconds(static_cast<int64_t>(total));
@@ -295,6 +305,11 @@ core::Result<ParsedConfig> parse_config(const core::ModuleConfig& module) {
     if (!d) return std::unexpected(std::move(d.error()).at_field("dependencyTtl"));
     if (d->count() > 0) c.dependency_ttl = *d;
   }
+  LL_TRY(c.max_learned_hosts, r.integer("maxLearnedHostsPerFence", c.max_learned_hosts));
+  if (c.max_learned_hosts < 1 || c.max_learned_hosts > 10000)
+    return core::fail("expected 1 to 10000 (each learned host takes room in the ServiceFence, whose size etcd "
+                      "limits), got " + std::to_string(c.max_learned_hosts),
+                      "maxLearnedHostsPerFence");
   LL_TRY(c.global_sidecar, parse_component(r.get("globalSidecar"), "globalSidecar", warnings));
   LL_TRY(c.tcp_lazyload, parse_tcp_lazyload(r.get("tcpLazyload"), warnings));
   add_unknown(r, warnings);

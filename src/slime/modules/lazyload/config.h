@@ -83,6 +83,9 @@ struct FenceConfig {
 
   // --- extensions ---
   std::optional<std::chrono::seconds> dependency_ttl;       // idle TTL of learned dependencies; unset = never
+  // At most this many learned hosts per ServiceFence (maxLearnedHostsPerFence): a flood of made-up Host
+  // headers must not grow a fence's status past etcd's object size limit (1.5 MiB; an entry is ~100 bytes).
+  int64_t max_learned_hosts = 1000;
   GlobalSidecarComponent global_sidecar;
   TcpLazyloadConfig tcp_lazyload;
 

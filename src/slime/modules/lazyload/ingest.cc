@@ -113,6 +113,20 @@ std::vector<std::string> normalise_destination(std::string_view authority, std::
   return out;
 }
 
+bool learnable_host(std::string_view host, const core::Snapshot& snapshot, const FenceConfig& config) {
+  std::string_view h = host;
+  for (std::string_view suffix : {".svc.cluster.local", ".svc"})
+    if (h.size() > suffix.size() && h.ends_with(suffix)) {
+      h.remove_suffix(suffix.size());
+      break;
+    }
+  auto dot = h.find('.');
+  if (dot != std::string_view::npos && dot > 0 && h.find('.', dot + 1) == std::string_view::npos &&
+      snapshot.get({core::kServiceGk, std::string(h.substr(dot + 1)), std::string(h.substr(0, dot))}))
+    return true;
+  return !config.aliases.empty() && config.aliases.expand(host).size() > 1;
+}
+
 IngestResult ingest(const core::Snapshot& snapshot, const FenceConfig& config, const SourceIndex& index,
                     std::span<const AccessEvent> events, std::chrono::system_clock::time_point now) {
   IngestResult result;
@@ -149,6 +163,11 @@ IngestResult ingest(const core::Snapshot& snapshot, const FenceConfig& config, c
       ++result.stats.skipped_destination;
       continue;
     }
+    // The first is the normalised host; the raw short form (enableShortDomain) goes with it.
+    if (!learnable_host(dests.front(), snapshot, config)) {
+      ++result.stats.skipped_not_mesh;
+      continue;
+    }
     int64_t at = ev.at.time_since_epoch().count() == 0 ? unix_seconds(now) : unix_seconds(ev.at);
     for (const auto& src : sources) {
       for (const auto& d : dests) {
@@ -173,7 +192,14 @@ IngestResult ingest(const core::Snapshot& snapshot, const FenceConfig& config, c
     std::vector<core::Error> ignored;  // a malformed status is reported by the fence reconcile
     FenceStatus status = parse_fence_status(fence->status(), ignored);
     bool changed = false;
+    bool capped = false;
     for (const auto& [key, seen] : keys) {
+      if (!status.metric_status.contains(key) &&
+          static_cast<int64_t>(status.metric_status.size()) >= config.max_learned_hosts) {
+        ++result.stats.dropped_at_cap;
+        capped = true;
+        continue;
+      }
       if (status.metric_status.emplace(key, std::to_string(seen.count)).second) changed = true;
       if (config.dependency_ttl) {
         auto [it, inserted] = status.last_seen.emplace(key, seen.last);
@@ -187,6 +213,7 @@ IngestResult ingest(const core::Snapshot& snapshot, const FenceConfig& config, c
     }
     if (apply_dependency_ttl(status, config, now_s)) changed = true;
     if (changed) result.statuses.push_back({fence->key(), encode_status(status)});
+    if (capped) result.capped_fences.push_back(fence->key());
   }
   return result;
 }

@@ -63,15 +63,23 @@ struct IngestStats {
   size_t skipped_cluster = 0;       // not an inbound entry of the global sidecar
   size_t skipped_destination = 0;   // IP address or empty authority
   size_t skipped_no_fence = 0;      // the source has no ServiceFence (nothing to record into)
+  size_t skipped_not_mesh = 0;      // a host that is no mesh Service and matches no domain alias
+  size_t dropped_at_cap = 0;        // new hosts not recorded: the fence holds maxLearnedHostsPerFence already
 };
 
 struct IngestResult {
   std::vector<core::StatusUpdate> statuses;  // the complete new .status of each changed fence, ordered by key
   IngestStats stats;
+  std::vector<core::ObjectKey> capped_fences;  // fences that refused a new host at the cap in this batch
 };
 
-// Folds a batch into the fences' status.metricStatus: new keys `{destination_service="<host>"}` are added
-// with the number of times they occur in the batch; existing keys keep their value (the original never
+// Whether a destination host may be learned: a mesh Service (name.ns, name.ns.svc or
+// name.ns.svc.cluster.local of a Service in the snapshot) or a host a configured domain alias matches.
+// Anything else is a name a caller made up, and learning it would only grow the fence.
+bool learnable_host(std::string_view host, const core::Snapshot& snapshot, const FenceConfig& config);
+
+// Folds a batch into the fences' status.metricStatus: new keys `{destination_service="<host>"}` of
+// learnable hosts are added, up to config.max_learned_hosts per fence, with the number of times they occur in the batch; existing keys keep their value (the original never
 // updates counts). With config.dependency_ttl, each key's last-seen time is tracked in status.metricLastSeen
 // (refreshed at most every tenth of the TTL, to keep status writes rare) and keys idle for longer than the
 // TTL at `now` are dropped.

@@ -1,7 +1,5 @@
 #include "slime/proxy/routing/destination.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -39,12 +37,6 @@ std::optional<uint16_t> parse_port(std::string_view s) {
   return static_cast<uint16_t>(v);
 }
 
-bool is_ip_literal(std::string_view host) {
-  std::string h(host);
-  unsigned char buf[16];
-  return inet_pton(AF_INET, h.c_str(), buf) == 1 || inet_pton(AF_INET6, h.c_str(), buf) == 1;
-}
-
 namespace {
 
 bool is_self_ip(std::string_view ip, const DestinationRules& rules) {
@@ -76,22 +68,7 @@ bool valid_namespace(std::string_view ns) {
 
 ResolveResult refuse(int status, std::string reason) { return {std::nullopt, Refusal{status, std::move(reason)}}; }
 
-// Port of the endpoint that serves Service port `port` (matched by port name, as kube-proxy does).
-uint16_t endpoint_port(const ServiceEntry& svc, const ServiceEntry::Endpoint& ep, uint16_t port) {
-  std::string name;
-  bool found = false;
-  for (const auto& p : svc.ports)
-    if (p.port == port) {
-      name = p.name;
-      found = true;
-      break;
-    }
-  if (found) {
-    if (auto it = ep.ports.find(name); it != ep.ports.end()) return it->second;
-    if (ep.ports.size() == 1) return ep.ports.begin()->second;
-  }
-  return port;
-}
+int status_of(MeshRefusal::Kind kind) { return kind == MeshRefusal::Kind::kNoEndpoints ? 503 : 403; }
 
 }  // namespace
 
@@ -169,24 +146,16 @@ ResolveResult resolve_destination(const RequestFacts& req, const DestinationRule
     return refuse(508, "refusing to forward to this proxy itself (" + dial_host + ":" + std::to_string(dial_port) + ")");
 
   if (mesh) {
-    if (ip) {
-      if (!mesh->known_ip(dial_host)) return refuse(403, "destination " + dial_host + " is not a mesh service or endpoint");
-    } else {
-      const auto* svc = mesh->find_host(dial_host);
-      if (!svc) return refuse(403, "destination " + dial_host + " is not a mesh service");
-      d.service = svc;
-      if (!svc->cluster_ip.empty()) {
-        dial_host = svc->cluster_ip;
-      } else if (!svc->endpoints.empty()) {
-        const auto& ep = svc->endpoints[pick % svc->endpoints.size()];
-        dial_port = endpoint_port(*svc, ep, dial_port);
-        dial_host = ep.ip;
-      } else {
-        return refuse(503, "mesh service " + svc->ns + "/" + svc->name + " has no cluster IP and no endpoints");
-      }
-      if (is_loop(dial_host, dial_port, rules))
-        return refuse(508, "refusing to forward to this proxy itself (" + dial_host + ":" + std::to_string(dial_port) + ")");
-    }
+    auto target = mesh->resolve(dial_host, dial_port, pick);
+    if (!target) return refuse(status_of(target.error().kind), std::move(target.error().reason));
+    if (!ip) d.service = target->service;
+    dial_host = std::move(target->ip);
+    dial_port = target->port;
+    if (is_loop(dial_host, dial_port, rules))
+      return refuse(508, "refusing to forward to this proxy itself (" + dial_host + ":" + std::to_string(dial_port) + ")");
+  } else if (!rules.allow_any_destination) {
+    return refuse(503, "no service list: this proxy forwards only to mesh services (start it with --state-dir or "
+                       "--kubeconfig; --allow-any-destination makes it an open relay)");
   } else if (!ip) {
     auto lower = dial_host;
     std::ranges::transform(lower, lower.begin(), ::tolower);

@@ -14,6 +14,9 @@ namespace slime::proxy {
 struct DestinationRules {
   // WORMHOLE_PORT_PRIOR_TO_HOST_PORT: dial the listener's port instead of the Host's port.
   bool wormhole_port_priority = false;
+  // Without a service list, forward to any host and port (--allow-any-destination: an open relay, only for
+  // trusted setups such as local tests). Off: without a mesh every request is refused.
+  bool allow_any_destination = false;
   // The proxy's own listening endpoints (to refuse loops): ports bound, and addresses of this host.
   std::vector<uint16_t> own_ports;
   std::vector<std::string> own_ips;  // besides loopback and the unspecified addresses
@@ -46,9 +49,9 @@ struct Refusal {
   std::string reason;
 };
 
-// `mesh` null: no service list, forward anywhere (the original's behaviour, only for trusted setups).
-// With a mesh: names must be mesh Services, IPs must be cluster IPs or endpoints; a named Service is
-// dialled at its cluster IP, or at one of its endpoints (`pick` chooses which) when it has none.
+// `mesh` null: no service list; every request is refused (503) unless `rules.allow_any_destination`.
+// With a mesh: the dial target (Slime-Orig-Dest, else Host) must pass MeshIndex::resolve — a mesh Service
+// or one of its addresses, on a port the Service declares; never default/kubernetes nor this proxy.
 struct ResolveResult {
   std::optional<Destination> dest;
   Refusal refusal;
@@ -64,6 +67,5 @@ struct HostPort {
 };
 HostPort split_host_port(std::string_view authority);
 std::optional<uint16_t> parse_port(std::string_view s);
-bool is_ip_literal(std::string_view host);
 
 }  // namespace slime::proxy

@@ -1,5 +1,7 @@
 #include "slime/proxy/routing/mesh_index.h"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 
 #include "slime/core/kinds.h"
@@ -9,6 +11,11 @@ namespace {
 
 using core::kEndpointsGk;
 using core::kServiceGk;
+
+// The API server's Service: reaching it through the proxy would lend every caller the proxy's network
+// position (and, in-cluster, a path around NetworkPolicies that guard the control plane).
+constexpr std::string_view kApiServerNs = "default";
+constexpr std::string_view kApiServerName = "kubernetes";
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -39,7 +46,58 @@ void add_addresses(const core::Json& subset, const char* key, const std::map<std
   }
 }
 
+std::vector<ServiceEntry::Endpoint> endpoints_of(const core::Object& ep) {
+  std::vector<ServiceEntry::Endpoint> ready, not_ready;
+  auto subsets = ep.json().find("subsets");
+  if (subsets == ep.json().end() || !subsets->is_array()) return ready;
+  for (const auto& s : *subsets) {
+    if (!s.is_object()) continue;
+    std::map<std::string, uint16_t> ports;
+    if (auto p = s.find("ports"); p != s.end() && p->is_array())
+      for (const auto& port : *p)
+        if (port.is_object() && port_of(port)) ports[str_of(port, "name")] = port_of(port);
+    add_addresses(s, "addresses", ports, ready);
+    add_addresses(s, "notReadyAddresses", ports, not_ready);
+  }
+  for (auto& e : not_ready) ready.push_back(std::move(e));
+  return ready;
+}
+
+// Port of the endpoint that serves Service port `port` (matched by port name, as kube-proxy does); 0 when
+// the endpoint has no port for it.
+uint16_t endpoint_port(const ServiceEntry& svc, const ServiceEntry::Endpoint& ep, uint16_t port) {
+  for (const auto& p : svc.ports) {
+    if (p.port != port) continue;
+    if (auto it = ep.ports.find(p.name); it != ep.ports.end()) return it->second;
+    if (ep.ports.size() == 1) return ep.ports.begin()->second;
+    return 0;
+  }
+  return 0;
+}
+
+bool serves_port(const ServiceEntry& svc, uint16_t port) {
+  return std::ranges::any_of(svc.ports, [&](const auto& p) { return p.port == port; });
+}
+
+std::string ports_text(const std::set<uint16_t>& ports) {
+  std::string out;
+  for (auto p : ports) out += (out.empty() ? "" : ",") + std::to_string(p);
+  return out.empty() ? "none" : out;
+}
+
+MeshResolution refuse(MeshRefusal::Kind kind, std::string reason) {
+  return std::unexpected(MeshRefusal{kind, std::move(reason)});
+}
+
+std::string address(std::string_view host, uint16_t port) { return std::string(host) + ":" + std::to_string(port); }
+
 }  // namespace
+
+bool is_ip_literal(std::string_view host) {
+  std::string h(host);
+  unsigned char buf[16];
+  return inet_pton(AF_INET, h.c_str(), buf) == 1 || inet_pton(AF_INET6, h.c_str(), buf) == 1;
+}
 
 MeshIndex MeshIndex::build(const core::Snapshot& snapshot) {
   MeshIndex index;
@@ -55,30 +113,34 @@ MeshIndex MeshIndex::build(const core::Snapshot& snapshot) {
         for (const auto& p : *it)
           if (p.is_object() && port_of(p)) e.ports.push_back({str_of(p, "name"), port_of(p)});
     }
-    if (!e.cluster_ip.empty()) index.ips_.insert(e.cluster_ip);
+    if (e.ns == kApiServerNs && e.name == kApiServerName) {
+      if (!e.cluster_ip.empty()) index.forbidden_ips_.insert(e.cluster_ip);
+      continue;
+    }
     index.services_.emplace(e.ns + "/" + e.name, std::move(e));
   }
   for (const auto* ep : snapshot.list(kEndpointsGk)) {
+    if (ep->ns() == kApiServerNs && lower(ep->name()) == kApiServerName) {
+      for (const auto& e : endpoints_of(*ep))
+        for (const auto& [name, port] : e.ports) index.forbidden_endpoints_.emplace(e.ip, port);
+      continue;
+    }
     auto it = index.services_.find(ep->ns() + "/" + lower(ep->name()));
     if (it == index.services_.end()) continue;  // Endpoints without a Service are not a destination
-    auto subsets = ep->json().find("subsets");
-    if (subsets == ep->json().end() || !subsets->is_array()) continue;
-    std::vector<ServiceEntry::Endpoint> ready, not_ready;
-    for (const auto& s : *subsets) {
-      if (!s.is_object()) continue;
-      std::map<std::string, uint16_t> ports;
-      if (auto p = s.find("ports"); p != s.end() && p->is_array())
-        for (const auto& port : *p)
-          if (port.is_object() && port_of(port)) ports[str_of(port, "name")] = port_of(port);
-      add_addresses(s, "addresses", ports, ready);
-      add_addresses(s, "notReadyAddresses", ports, not_ready);
+    it->second.endpoints = endpoints_of(*ep);
+  }
+  // Addresses, once every Service is in place (the map's nodes, and so the pointers, stay put).
+  for (const auto& [key, svc] : index.services_) {
+    if (!svc.cluster_ip.empty()) {
+      auto& a = index.ips_[svc.cluster_ip];
+      a.service = &svc;
+      for (const auto& p : svc.ports) a.ports.insert(p.port);
     }
-    auto& eps = it->second.endpoints;
-    for (auto* list : {&ready, &not_ready})
-      for (auto& e : *list) {
-        index.ips_.insert(e.ip);
-        eps.push_back(std::move(e));
-      }
+    for (const auto& e : svc.endpoints) {
+      auto& a = index.ips_[e.ip];
+      if (!a.service) a.service = &svc;
+      for (const auto& [name, port] : e.ports) a.ports.insert(port);
+    }
   }
   return index;
 }
@@ -106,5 +168,58 @@ const ServiceEntry* MeshIndex::find_host(std::string_view host) const {
 }
 
 bool MeshIndex::known_ip(std::string_view ip) const { return ips_.contains(ip); }
+
+MeshResolution MeshIndex::resolve(std::string_view host_or_ip, uint16_t port, uint64_t pick) const {
+  using Kind = MeshRefusal::Kind;
+  if (is_ip_literal(host_or_ip)) {
+    if (forbidden_ips_.contains(host_or_ip) ||
+        forbidden_endpoints_.contains(std::pair<std::string, uint16_t>(host_or_ip, port)))
+      return refuse(Kind::kForbidden, address(host_or_ip, port) + " is the Kubernetes API server (default/kubernetes)");
+    auto it = ips_.find(host_or_ip);
+    if (it == ips_.end())
+      return refuse(Kind::kNotInMesh, "destination " + std::string(host_or_ip) + " is not a mesh service or endpoint");
+    const auto& a = it->second;
+    if (!a.ports.contains(port))
+      return refuse(Kind::kPortNotDeclared, "port " + std::to_string(port) + " of " + std::string(host_or_ip) +
+                                                " is not declared by " + a.service->ns + "/" + a.service->name +
+                                                " (declared: " + ports_text(a.ports) + ")");
+    return MeshTarget{a.service, std::string(host_or_ip), port};
+  }
+
+  {
+    std::string h = lower(host_or_ip);
+    if (h.ends_with('.')) h.pop_back();
+    for (std::string_view form : {"kubernetes.default", "kubernetes.default.svc", "kubernetes.default.svc.cluster.local"})
+      if (h == form) return refuse(Kind::kForbidden, "the Kubernetes API server (default/kubernetes) is never a destination");
+  }
+  const auto* svc = find_host(host_or_ip);
+  if (!svc) return refuse(Kind::kNotInMesh, "destination " + std::string(host_or_ip) + " is not a mesh service");
+  const std::string name = svc->ns + "/" + svc->name;
+  if (!svc->cluster_ip.empty()) {
+    if (!serves_port(*svc, port))
+      return refuse(Kind::kPortNotDeclared,
+                    "port " + std::to_string(port) + " is not a port of mesh service " + name);
+    return MeshTarget{svc, svc->cluster_ip, port};
+  }
+  // Headless: the Service port maps to each endpoint's port; an endpoint's own port is dialled as asked
+  // (clients of headless Services often use the target port, as DNS gives them the pod addresses).
+  std::vector<std::pair<const ServiceEntry::Endpoint*, uint16_t>> candidates;
+  const bool service_port = serves_port(*svc, port);
+  for (const auto& ep : svc->endpoints) {
+    uint16_t p = service_port ? endpoint_port(*svc, ep, port) : 0;
+    if (!p && std::ranges::any_of(ep.ports, [&](const auto& kv) { return kv.second == port; })) p = port;
+    if (p) candidates.emplace_back(&ep, p);
+  }
+  if (candidates.empty()) {
+    if (svc->endpoints.empty())
+      return refuse(Kind::kNoEndpoints, "mesh service " + name + " has no cluster IP and no endpoints");
+    return refuse(Kind::kPortNotDeclared,
+                  "port " + std::to_string(port) + " is not a port of mesh service " + name + " or its endpoints");
+  }
+  const auto& [ep, p] = candidates[pick % candidates.size()];
+  if (forbidden_endpoints_.contains(std::pair<std::string, uint16_t>(ep->ip, p)))
+    return refuse(Kind::kForbidden, address(ep->ip, p) + " is the Kubernetes API server (default/kubernetes)");
+  return MeshTarget{svc, ep->ip, p};
+}
 
 }  // namespace slime::proxy

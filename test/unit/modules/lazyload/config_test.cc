@@ -129,5 +129,20 @@ TEST(ParseDuration, GoSyntax) {
   EXPECT_FALSE(parse_duration(core::Json("3 days")));
 }
 
+// Found reading the code: a value beyond int64's range was cast from double (undefined behaviour; UBSan
+// reports it), and a huge integer TTL overflowed `now + ttl` later.
+TEST(ParseDuration, HugeValuesAreErrorsNotOverflow) {
+  for (const char* s : {"1000000000000000000000000000000h", "1e30h", "876600h1s", "99999999999999999999s"}) {
+    auto d = parse_duration(core::Json(s));
+    ASSERT_FALSE(d) << s;
+  }
+  auto d = parse_duration(core::Json("1000000000000000000000000000000h"));
+  ASSERT_FALSE(d);
+  EXPECT_NE(d.error().message.find("100 years"), std::string::npos) << d.error().message;
+  EXPECT_FALSE(parse_duration(core::Json(uint64_t{18446744073709551615ull})));
+  EXPECT_FALSE(parse_duration(core::Json(int64_t{9000000000000000000})));
+  EXPECT_EQ(parse_duration(core::Json("876000h"))->count(), 876000LL * 3600);  // 100 years exactly
+}
+
 }  // namespace
 }  // namespace slime::lazyload

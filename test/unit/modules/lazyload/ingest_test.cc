@@ -11,6 +11,18 @@ using testing::snapshot_of;
 
 const char* kMesh = R"(
 apiVersion: v1
+kind: Service
+metadata: {name: details, namespace: default}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ratings, namespace: default}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: old, namespace: default}
+---
+apiVersion: v1
 kind: Endpoints
 metadata: {name: productpage, namespace: default}
 subsets: [{addresses: [{ip: 10.0.0.1}]}]
@@ -137,6 +149,43 @@ spec: {enable: true}
   ASSERT_EQ(r.statuses.size(), 2u);
   EXPECT_EQ(r.statuses[0].key.name, "app-web.workload.identity");
   EXPECT_TRUE(r.statuses[0].status["metricStatus"].contains("{destination_service=\"ratings.default.svc.cluster.local\"}"));
+}
+
+// Issue #13: a caller that makes up Host headers must not grow its fence without bound.
+TEST(Ingest, OnlyMeshServicesAndAliasesAreLearned) {
+  auto snap = snapshot_of(kMesh);
+  auto c = config_of(R"({domainAliases: [{pattern: '(?P<s>[^.]+)\.corp', templates: ['$s.default.svc.cluster.local']}]})");
+  auto idx = SourceIndex::build(snap, c);
+  std::vector<AccessEvent> events{ev("10.0.0.1", "details"), ev("10.0.0.1", "www.example.com"),
+                                  ev("10.0.0.1", "made-up.default"), ev("10.0.0.1", "ratings.corp")};
+  auto r = ingest(snap, c, idx, events, at(1));
+  ASSERT_EQ(r.statuses.size(), 1u);
+  const auto& ms = r.statuses[0].status["metricStatus"];
+  EXPECT_TRUE(ms.contains("{destination_service=\"details.default.svc.cluster.local\"}")) << ms.dump();
+  EXPECT_TRUE(ms.contains("{destination_service=\"ratings.corp\"}")) << ms.dump();
+  EXPECT_EQ(ms.size(), 3u) << ms.dump();  // with the "old" entry already there
+  EXPECT_EQ(r.stats.skipped_not_mesh, 2u);
+  EXPECT_TRUE(learnable_host("details.default", snap, c));
+  EXPECT_TRUE(learnable_host("details.default.svc", snap, c));
+  EXPECT_FALSE(learnable_host("details.other.svc.cluster.local", snap, c));
+  EXPECT_FALSE(learnable_host("a.b.c.d", snap, c));
+}
+
+TEST(Ingest, AFenceStopsAtMaxLearnedHosts) {
+  auto snap = snapshot_of(kMesh);
+  auto c = config_of("{maxLearnedHostsPerFence: 2}");
+  auto idx = SourceIndex::build(snap, c);
+  // The fence holds one entry ("old"): one more fits, the second is dropped at the cap.
+  std::vector<AccessEvent> events{ev("10.0.0.1", "details"), ev("10.0.0.1", "ratings")};
+  auto r = ingest(snap, c, idx, events, at(1));
+  ASSERT_EQ(r.statuses.size(), 1u);
+  EXPECT_EQ(r.statuses[0].status["metricStatus"].size(), 2u);
+  EXPECT_EQ(r.stats.dropped_at_cap, 1u);
+  ASSERT_EQ(r.capped_fences.size(), 1u);
+  EXPECT_EQ(r.capped_fences[0].name, "productpage");
+  // An entry already there is not a new host: seeing it again is no cap hit.
+  std::vector<AccessEvent> again{ev("10.0.0.1", "old.default.svc.cluster.local")};
+  EXPECT_TRUE(ingest(snap, c, idx, again, at(2)).capped_fences.empty());
 }
 
 TEST(Ingest, ResetEmptiesLearnedDependencies) {
