@@ -3,11 +3,11 @@
 #include <algorithm>
 
 #include "slime/core/kinds.h"
+#include "slime/core/service_endpoints.h"
 
 namespace slime::proxy {
 namespace {
 
-using core::kEndpointsGk;
 using core::kServiceGk;
 
 std::string lower(std::string_view s) {
@@ -28,15 +28,13 @@ std::string str_of(const core::Json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-void add_addresses(const core::Json& subset, const char* key, const std::map<std::string, uint16_t>& ports,
-                   std::vector<ServiceEntry::Endpoint>& out) {
-  auto it = subset.find(key);
-  if (it == subset.end() || !it->is_array()) return;
-  for (const auto& a : *it) {
-    if (!a.is_object()) continue;
-    auto ip = str_of(a, "ip");
-    if (!ip.empty()) out.push_back({ip, ports});
-  }
+// The named ports of an Endpoints subset or an EndpointSlice.
+std::map<std::string, uint16_t> named_ports(const core::Json* list) {
+  std::map<std::string, uint16_t> ports;
+  if (list && list->is_array())
+    for (const auto& port : *list)
+      if (port.is_object() && port_of(port)) ports[str_of(port, "name")] = port_of(port);
+  return ports;
 }
 
 }  // namespace
@@ -58,28 +56,16 @@ MeshIndex MeshIndex::build(const core::Snapshot& snapshot) {
     if (!e.cluster_ip.empty()) index.ips_.insert(e.cluster_ip);
     index.services_.emplace(e.ns + "/" + e.name, std::move(e));
   }
-  for (const auto* ep : snapshot.list(kEndpointsGk)) {
-    auto it = index.services_.find(ep->ns() + "/" + lower(ep->name()));
-    if (it == index.services_.end()) continue;  // Endpoints without a Service are not a destination
-    auto subsets = ep->json().find("subsets");
-    if (subsets == ep->json().end() || !subsets->is_array()) continue;
-    std::vector<ServiceEntry::Endpoint> ready, not_ready;
-    for (const auto& s : *subsets) {
-      if (!s.is_object()) continue;
-      std::map<std::string, uint16_t> ports;
-      if (auto p = s.find("ports"); p != s.end() && p->is_array())
-        for (const auto& port : *p)
-          if (port.is_object() && port_of(port)) ports[str_of(port, "name")] = port_of(port);
-      add_addresses(s, "addresses", ports, ready);
-      add_addresses(s, "notReadyAddresses", ports, not_ready);
+  // EndpointSlices where the Service has any, else its Endpoints; ready addresses first.
+  core::for_each_service_endpoints(snapshot, [&](const std::string& ns, const std::string& name,
+                                                 const std::vector<core::EndpointAddress>& addresses) {
+    auto it = index.services_.find(ns + "/" + lower(name));
+    if (it == index.services_.end()) return;  // endpoints without a Service are not a destination
+    for (const auto& a : addresses) {
+      index.ips_.insert(a.ip);
+      it->second.endpoints.push_back({a.ip, named_ports(a.ports)});
     }
-    auto& eps = it->second.endpoints;
-    for (auto* list : {&ready, &not_ready})
-      for (auto& e : *list) {
-        index.ips_.insert(e.ip);
-        eps.push_back(std::move(e));
-      }
-  }
+  });
   return index;
 }
 
