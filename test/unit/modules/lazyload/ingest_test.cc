@@ -81,7 +81,8 @@ kind: EndpointSlice
 metadata: {name: reviews-x1, namespace: default, labels: {kubernetes.io/service-name: reviews}}
 addressType: IPv4
 endpoints: [{addresses: [10.0.0.2], conditions: {ready: false}}]
----)";
+---
+)";
   auto snap = snapshot_of(slices + mesh.substr(mesh.find("apiVersion: microservice")));
   auto c = config_of();
   auto idx = SourceIndex::build(snap, c);
