@@ -87,6 +87,38 @@ TEST(Informer, SyncsThenFollowsChangesAndMaintainsIndexes) {
   inf.stop();
 }
 
+// Kinds read only by their metadata are listed and watched as PartialObjectMetadata: the cache holds the
+// object under its own kind, with labels but without data; kubectl's last-applied copy is dropped.
+TEST(Informer, MetadataOnlyListAndWatchKeepTheKindAndDropTheBody) {
+  Client c = make_client();
+  ASSERT_TRUE(c.apply(Object("v1", "Namespace", "", "inf-meta")).has_value());
+  Object pre = config_map("inf-meta", "pre", "a");
+  pre.set_annotation("kubectl.kubernetes.io/last-applied-configuration", "{\"big\": true}");
+  ASSERT_TRUE(c.apply(pre).has_value());
+
+  Informer inf(c, kConfigMap, {.ns = "inf-meta", .label_selector = {}, .field_selector = {}, .page_size = 0, .metadata_only = true});
+  Recorder rec;
+  inf.add_handler(std::ref(rec));
+  inf.start();
+  ASSERT_TRUE(inf.wait_synced(std::chrono::seconds(10)));
+  auto listed = inf.get("inf-meta", "pre");
+  ASSERT_NE(listed, nullptr);
+  EXPECT_EQ(listed->kind(), "ConfigMap");
+  EXPECT_EQ(listed->api_version(), "v1");
+  EXPECT_EQ(listed->label("team"), "a");
+  EXPECT_FALSE(listed->json().contains("data"));
+  EXPECT_FALSE(listed->json()["metadata"].contains("annotations"));
+
+  ASSERT_TRUE(c.apply(config_map("inf-meta", "live", "b")).has_value());
+  ASSERT_TRUE(rec.wait_for([](auto& e) { return !e.empty() && e.back().second == "live"; }));
+  auto watched = inf.get("inf-meta", "live");
+  ASSERT_NE(watched, nullptr);
+  EXPECT_EQ(watched->kind(), "ConfigMap");
+  EXPECT_EQ(watched->label("team"), "b");
+  EXPECT_FALSE(watched->json().contains("data"));
+  inf.stop();
+}
+
 TEST(Informer, RecoversFromApiserverRestartAndMissedChangesWithoutLosingEvents) {
   Client c = make_client();
   ASSERT_TRUE(c.apply(Object("v1", "Namespace", "", "inf2")).has_value());

@@ -259,7 +259,8 @@ TEST_P(ModuleEndToEnd, SlimeRunProducesTheGoldenObjectsOnARealApiserver) {
 
 INSTANTIATE_TEST_SUITE_P(Golden, ModuleEndToEnd,
                          ::testing::Values("lazyload/envtest-autofence-base", "limiter/method-local",
-                                           "plugin/ep_targets", "plugin/invalid_resources"),
+                                           "limiter/endpointslice-ready-pods", "plugin/ep_targets",
+                                           "plugin/invalid_resources"),
                          [](const auto& info) {
                            std::string n = info.param;
                            for (auto& ch : n)

@@ -9,6 +9,9 @@ namespace slime::core {
 inline const GroupKind kNamespaceGk{"", "Namespace"};
 inline const GroupKind kServiceGk{"", "Service"};
 inline const GroupKind kEndpointsGk{"", "Endpoints"};
+// Endpoints' successor (the Endpoints API is deprecated since Kubernetes 1.33). Modules read both; the
+// controller watches EndpointSlices where the server has them and Endpoints only on older clusters.
+inline const GroupKind kEndpointSliceGk{"discovery.k8s.io", "EndpointSlice"};
 inline const GroupKind kPodGk{"", "Pod"};
 inline const GroupKind kConfigMapGk{"", "ConfigMap"};
 inline const GroupKind kSecretGk{"", "Secret"};

@@ -16,6 +16,7 @@
 #include "slime/core/error.h"
 #include "slime/core/gvk.h"
 #include "slime/core/object.h"
+#include "slime/core/read_fields.h"
 #include "slime/core/snapshot.h"
 
 namespace slime::core {
@@ -78,6 +79,9 @@ class Module {
   virtual std::string_view kind() const = 0;
   virtual std::vector<GroupKind> reads() const = 0;
   virtual std::vector<GroupKind> writes() const = 0;
+  // Which parts of the kinds in reads() this module reads, given its configuration (valid after
+  // configure()). A kind left out is read whole. See read_fields.h.
+  virtual std::vector<KindFields> read_fields() const { return {}; }
 
   // Called once before any render, with the module's configuration (defaults when none was given).
   virtual Result<void> configure(const ModuleConfig& config) = 0;

@@ -10,6 +10,12 @@ namespace {
 using core::Json;
 using core::Object;
 
+// Content negotiation for metadata-only reads; plain JSON after the comma keeps servers that do not know
+// the transformation (and aggregated APIs) answering with whole objects.
+constexpr const char* kPartialMetadata = "application/json;as=PartialObjectMetadata;g=meta.k8s.io;v=v1,application/json";
+constexpr const char* kPartialMetadataList =
+    "application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json";
+
 std::string url_escape(const std::string& s) {
   static const char* kHex = "0123456789ABCDEF";
   std::string out;
@@ -112,7 +118,9 @@ ApiResult<ListResult> Client::list(const core::Gvk& gvk, const ListOptions& opts
     if (!opts.field_selector.empty()) p = append_query(p, "fieldSelector", opts.field_selector);
     if (opts.page_size > 0) p = append_query(p, "limit", std::to_string(opts.page_size));
     if (!cont.empty()) p = append_query(p, "continue", cont);
-    auto resp = call("LIST", {"GET", p});
+    HttpRequest req{"GET", p};
+    if (opts.metadata_only) req.accept = kPartialMetadataList;
+    auto resp = call("LIST", std::move(req));
     if (!resp) return std::unexpected(resp.error());
     if (!ok(resp->status)) return std::unexpected(api_error_from_response(resp->status, resp->body));
     auto doc = Json::parse(resp->body, nullptr, false);
@@ -226,7 +234,7 @@ ApiResult<std::string> Client::watch(const core::Gvk& gvk, const ListOptions& op
     }
     if (obj.is_object()) {
       obj["apiVersion"] = gvk.api_version();
-      if (!obj.contains("kind")) obj["kind"] = gvk.kind;
+      if (!obj.contains("kind") || opts.metadata_only) obj["kind"] = gvk.kind;
     }
     // Bookmarks carry only metadata.resourceVersion; anything else broken is skipped.
     std::string bookmark_rv;
@@ -268,7 +276,9 @@ ApiResult<std::string> Client::watch(const core::Gvk& gvk, const ListOptions& op
   };
 
   limiter_.wait();
-  auto resp = http_.stream({"GET", p, {}, {}, 0}, on_data, cancel);
+  HttpRequest req{"GET", p, {}, {}, 0};
+  if (opts.metadata_only) req.accept = kPartialMetadata;
+  auto resp = http_.stream(req, on_data, cancel);
   stats_.add("WATCH", resp ? resp->status : 0);
   if (stream_error) return std::unexpected(*stream_error);
   if (!resp) return std::unexpected(resp.error());

@@ -39,6 +39,9 @@ struct ListOptions {
   std::string label_selector;
   std::string field_selector;
   int page_size = 500;         // limit/continue chunking; 0 = no chunking
+  // Ask for PartialObjectMetadata (metadata only, meta.k8s.io/v1): for kinds only their metadata is read
+  // of. Objects still come back with the listed kind's apiVersion and kind.
+  bool metadata_only = false;
 };
 
 // Counts of API requests by verb and HTTP code (0 = transport failure), read by /metrics.

@@ -156,7 +156,8 @@ ApiResult<HttpResponse> HttpTransport::run(const HttpRequest& req,
   }
 
   curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Accept: application/json");
+  std::string accept = "Accept: " + (req.accept.empty() ? std::string("application/json") : req.accept);
+  headers = curl_slist_append(headers, accept.c_str());
   std::string auth;
   std::string token = !config_.token_file.empty() ? read_token(config_.token_file) : config_.token;
   if (!token.empty()) {

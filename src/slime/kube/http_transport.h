@@ -22,6 +22,7 @@ struct HttpRequest {
   std::string body;
   std::string content_type;  // for body; "application/json" by default
   long timeout_ms = 60000;   // whole-request timeout; 0 = none (watch streams)
+  std::string accept;        // the Accept header; "application/json" by default
 };
 
 struct HttpResponse {

@@ -88,8 +88,14 @@ void Informer::unindex_locked(const Key& key, const Object& obj) {
 }
 
 void Informer::upsert(Object obj, std::vector<InformerEvent>& out) {
-  if (strip_managed_fields && obj.json().contains("metadata") && obj.json()["metadata"].is_object())
-    obj.json()["metadata"].erase("managedFields");
+  if (auto m = obj.json().find("metadata"); strip_managed_fields && m != obj.json().end() && m->is_object()) {
+    m->erase("managedFields");
+    if (auto a = m->find("annotations"); a != m->end() && a->is_object()) {
+      a->erase("kubectl.kubernetes.io/last-applied-configuration");
+      if (a->empty()) m->erase(a);
+    }
+  }
+  if (project) project(obj);
   std::lock_guard lock(mu_);
   Key key{obj.ns(), obj.name()};
   auto it = cache_.find(key);

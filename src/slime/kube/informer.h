@@ -60,8 +60,13 @@ class Informer {
   // Backoff bounds between failed attempts.
   std::chrono::milliseconds backoff_initial{100};
   std::chrono::milliseconds backoff_max{5000};
-  // managedFields are large and never read by Slime: dropping them roughly halves cache memory.
+  // managedFields and kubectl's last-applied-configuration annotation (a second copy of the object as
+  // `kubectl apply` wrote it) are large and never read by Slime: dropping managedFields alone roughly
+  // halves cache memory.
   bool strip_managed_fields = true;
+  // Cuts each object down to what is read of it before it is cached (set before start(); see
+  // core/projection.h). Empty: objects are cached as received.
+  std::function<void(core::Object&)> project;
 
  private:
   using Key = std::pair<std::string, std::string>;  // namespace, name

@@ -10,7 +10,7 @@ ClusterMeshSource::ClusterMeshSource(store::Cluster& cluster, Sink sink, std::ch
   cluster_.store().subscribe([this](const store::SharedStore::ObjectPtr& old, const store::SharedStore::ObjectPtr& now) {
     const auto& o = now ? now : old;
     auto kind = o->kind();
-    if (kind == "Service" || kind == "Endpoints") dirty_ = true;
+    if (kind == "Service" || kind == "Endpoints" || kind == "EndpointSlice") dirty_ = true;
   });
 }
 
@@ -28,7 +28,8 @@ void ClusterMeshSource::rebuild() {
 }
 
 core::Result<void> ClusterMeshSource::start(std::chrono::milliseconds sync_timeout) {
-  if (auto r = cluster_.start({{"", "Service"}, {"", "Endpoints"}}); !r) return r;
+  // The cluster watches EndpointSlices where the server has them, Endpoints on older ones.
+  if (auto r = cluster_.start({{"", "Service"}, {"", "Endpoints"}, {"discovery.k8s.io", "EndpointSlice"}}); !r) return r;
   if (!cluster_.wait_synced(sync_timeout))
     return core::fail("Services/Endpoints not listed within the sync timeout from " + cluster_.describe());
   dirty_ = false;

@@ -31,7 +31,7 @@ bool ManifestMeshSource::reload_if_changed() {
   store::MemoryStore mem;
   for (auto& o : loaded.objects) {
     auto kind = o.object.kind();
-    if (kind == "Service" || kind == "Endpoints") mem.put(std::move(o.object));
+    if (kind == "Service" || kind == "Endpoints" || kind == "EndpointSlice") mem.put(std::move(o.object));
   }
   auto index = std::make_shared<const MeshIndex>(MeshIndex::build(mem));
   spdlog::info("proxy: mesh loaded dir={} services={}", dir_, index->services());

@@ -6,6 +6,7 @@
 #include <tuple>
 
 #include "slime/core/json_diff.h"
+#include "slime/core/projection.h"
 #include "slime/store/memory_store.h"
 
 namespace slime::render {
@@ -55,9 +56,31 @@ void sort_objects(std::vector<core::Object>& objects) {
 RenderResult render(std::vector<core::Object> inputs, const std::vector<std::unique_ptr<core::Module>>& modules,
                     const core::MetricValues& metrics, const RenderOptions& options) {
   RenderResult result;
-  std::vector<std::shared_ptr<const core::Object>> input_ptrs;
-  input_ptrs.reserve(inputs.size());
-  for (auto& o : inputs) input_ptrs.push_back(std::make_shared<const core::Object>(std::move(o)));
+  // Modules see their inputs as `slime run` caches them: cut down to what they declare they read, kinds
+  // none of them needs left out. A module reading something it did not declare renders differently here,
+  // and the golden cases show it.
+  std::vector<const core::Module*> plain;
+  for (const auto& m : modules) plain.push_back(m.get());
+  auto projection = core::Projection::of(plain);
+  std::vector<ObjectPtr> input_ptrs;  // as given, for keep_inputs
+  std::vector<ObjectPtr> visible;     // as the modules see them
+  input_ptrs.reserve(options.keep_inputs ? inputs.size() : 0);
+  visible.reserve(inputs.size());
+  for (auto& o : inputs) {
+    auto gk = o.key().gk;
+    bool needed = projection.needed(gk), whole = projection.whole(gk);
+    if (needed && whole) {
+      auto p = std::make_shared<const core::Object>(std::move(o));
+      if (options.keep_inputs) input_ptrs.push_back(p);
+      visible.push_back(std::move(p));
+      continue;
+    }
+    if (options.keep_inputs) input_ptrs.push_back(needed ? std::make_shared<const core::Object>(o)
+                                                         : std::make_shared<const core::Object>(std::move(o)));
+    if (!needed) continue;
+    projection.apply(o);
+    visible.push_back(std::make_shared<const core::Object>(std::move(o)));
+  }
   inputs.clear();
 
   Round previous;
@@ -65,7 +88,7 @@ RenderResult render(std::vector<core::Object> inputs, const std::vector<std::uni
   for (int round = 1; round <= options.max_rounds; ++round) {
     // The world this round sees: inputs, overlaid by what modules generated last round, with statuses.
     store::MemoryStore world;
-    for (const auto& p : input_ptrs) world.put(with_status(p, previous.statuses));
+    for (const auto& p : visible) world.put(with_status(p, previous.statuses));
     for (const auto& [key, o] : previous.generated) world.put(with_status(o, previous.statuses));
 
     core::RenderContext ctx{world, metrics, options.now};

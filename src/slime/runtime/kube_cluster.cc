@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "slime/core/kinds.h"
 #include "slime/store/owner_marks.h"
 
 namespace slime::runtime {
@@ -35,7 +36,9 @@ KubeCluster::~KubeCluster() { stop(); }
 void KubeCluster::start_informer(const core::Gvk& gvk) {
   kube::ListOptions opts;
   opts.ns = ns_;
+  opts.metadata_only = projection_.metadata_only(gvk.group_kind());
   auto inf = std::make_unique<kube::Informer>(client_, gvk, opts);
+  if (!projection_.whole(gvk.group_kind())) inf->project = [this](core::Object& o) { projection_.apply(o); };
   inf->add_handler([this](const kube::InformerEvent& ev) {
     if (ev.type == kube::WatchEventType::kDeleted) store_.remove(ev.object->key());
     else store_.put(ev.object);
@@ -49,7 +52,16 @@ void KubeCluster::start_informer(const core::Gvk& gvk) {
   informers_[gvk.group_kind()] = std::move(inf);
 }
 
-core::Result<void> KubeCluster::start(const std::set<core::GroupKind>& kinds) {
+core::Result<void> KubeCluster::start(const std::set<core::GroupKind>& requested) {
+  std::set<core::GroupKind> kinds = requested;
+  if (kinds.contains(core::kEndpointSliceGk) && kinds.contains(core::kEndpointsGk)) {
+    auto slices = client_.discovery().preferred(core::kEndpointSliceGk);
+    if (!slices && slices.error().transport())
+      return core::fail("cannot reach " + client_.config().server + ": " + slices.error().str());
+    // Readers take a Service's slices when it has any, else its Endpoints: one of the two is enough.
+    kinds.erase(slices ? core::kEndpointsGk : core::kEndpointSliceGk);
+    spdlog::info("endpoints read from kind={}", slices ? "EndpointSlice" : "Endpoints");
+  }
   for (const auto& gk : kinds) {
     auto gvk = client_.discovery().preferred(gk);
     if (!gvk) {

@@ -21,6 +21,10 @@ class KubeCluster final : public store::Cluster {
   explicit KubeCluster(kube::Client& client, std::string ns = {});
   ~KubeCluster() override;
 
+  // Kinds only read of their metadata are listed and watched as PartialObjectMetadata; every object is
+  // projected before it is cached.
+  void set_projection(core::Projection projection) override { projection_ = std::move(projection); }
+  // Given both Endpoints and EndpointSlices, watches only the slices where the server serves them.
   core::Result<void> start(const std::set<core::GroupKind>& kinds) override;
   bool wait_synced(std::chrono::milliseconds timeout) override;
   void stop() override;
@@ -51,6 +55,7 @@ class KubeCluster final : public store::Cluster {
 
   kube::Client& client_;
   std::string ns_;
+  core::Projection projection_;
   store::SharedStore store_;
   mutable std::mutex mu_;
   std::map<core::GroupKind, std::unique_ptr<kube::Informer>> informers_;

@@ -57,11 +57,17 @@ void Manager::set_metric_feed(const core::Module* module, std::unique_ptr<Metric
 }
 
 core::Result<void> Manager::start(std::chrono::milliseconds sync_timeout) {
+  // Cache only what the modules read: kinds none of them needs with this configuration are not watched,
+  // and the rest is cut down to the declared parts (core/projection.h).
+  std::vector<const core::Module*> modules(modules_.begin(), modules_.end());
+  auto projection = core::Projection::of(modules);
   std::set<core::GroupKind> kinds;
   for (auto* m : modules_) {
-    for (auto& gk : m->reads()) kinds.insert(gk);
+    for (auto& gk : m->reads())
+      if (projection.needed(gk)) kinds.insert(gk);
     for (auto& gk : m->writes()) kinds.insert(gk);
   }
+  cluster_.set_projection(std::move(projection));
   cluster_.store().subscribe([this](const store::SharedStore::ObjectPtr& old, const store::SharedStore::ObjectPtr& now) {
     if (!routing_) return;
     for (auto& c : controllers_) c->on_change(old, now);

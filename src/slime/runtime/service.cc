@@ -21,7 +21,7 @@ const std::vector<std::string> kRead = {"GET", "HEAD"};
 
 // Probes and metrics: what kubelet and Prometheus need, safe to expose on the pod network.
 void add_probe_routes(AdminServer& admin, Manager& manager, Metrics& metrics, kube::Client* client,
-                      KubeCluster* kube_cluster, store::ManifestDirCluster* dir_cluster) {
+                      KubeCluster* kube_cluster, store::ManifestDirCluster* dir_cluster, const ServiceOptions& opts) {
   auto ok = [](const AdminRequest&) { return AdminResponse{200, "ok\n"}; };
   admin.route("/healthz", ok, kRead);
   admin.route("/livez", ok, kRead);
@@ -154,7 +154,7 @@ int run_service(const ServiceOptions& opts, const std::vector<core::Module*>& mo
 
   for (const auto& c : opts.metric_collectors) metrics.add_collector(c);
   AdminServer admin, debug;
-  add_probe_routes(admin, manager, metrics, client.get(), kube_cluster, dir_cluster);
+  add_probe_routes(admin, manager, metrics, client.get(), kube_cluster, dir_cluster, opts);
   const std::string debug_addr = effective_debug_addr(opts);
   if (debug_addr != "off") add_debug_routes(debug_addr.empty() ? admin : debug, manager, dir_cluster, opts, elector.get());
   if (!opts.admin_addr.empty()) {

@@ -12,6 +12,7 @@
 #include "slime/core/gvk.h"
 #include "slime/core/json.h"
 #include "slime/core/object.h"
+#include "slime/core/projection.h"
 #include "slime/store/shared_store.h"
 
 namespace slime::store {
@@ -20,6 +21,8 @@ class Cluster {
  public:
   virtual ~Cluster() = default;
 
+  // What of each kind to keep (call before start()); backends that cannot cut objects down keep them whole.
+  virtual void set_projection(core::Projection /*projection*/) {}
   // Starts feeding store() with objects of these kinds (a backend may feed more). Non-blocking.
   virtual core::Result<void> start(const std::set<core::GroupKind>& kinds) = 0;
   // True once every kind it could serve has been read completely at least once.

@@ -121,6 +121,38 @@ TEST(Destination, HeadlessServiceDialsItsEndpointsByPortName) {
   EXPECT_EQ(r0.dest->dial_port, 8080);  // Service port 80 "http" -> endpoint port "http" 8080
 }
 
+// The same headless Service on a cluster with EndpointSlices (its stale Endpoints are not read).
+TEST(Destination, HeadlessServiceDialsItsEndpointSliceAddresses) {
+  store::MemoryStore mem;
+  auto docs = core::parse_yaml_documents(R"(
+apiVersion: v1
+kind: Service
+metadata: {name: reviews, namespace: shop}
+spec: {clusterIP: None, ports: [{name: http, port: 80}]}
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: reviews, namespace: shop}
+subsets: [{addresses: [{ip: 10.9.9.9}], ports: [{name: http, port: 1}]}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: reviews-a1, namespace: shop, labels: {kubernetes.io/service-name: reviews}}
+addressType: IPv4
+endpoints: [{addresses: [10.244.1.1]}, {addresses: [10.244.1.3], conditions: {ready: false}}]
+ports: [{name: http, port: 8080}]
+)");
+  ASSERT_TRUE(docs.errors.empty());
+  for (auto& d : docs.documents) mem.put(core::Object(d.json));
+  auto m = MeshIndex::build(mem);
+  auto r = resolve_destination(facts("reviews.shop.svc.cluster.local"), {}, &m, 0);
+  ASSERT_TRUE(r.dest);
+  EXPECT_EQ(r.dest->dial_host, "10.244.1.1");  // ready first
+  EXPECT_EQ(r.dest->dial_port, 8080);
+  EXPECT_TRUE(m.known_ip("10.244.1.3"));
+  EXPECT_FALSE(m.known_ip("10.9.9.9"));
+}
+
 TEST(Destination, MeshRefusesUnknownNamesAndIps) {
   auto m = mesh();
   auto r = resolve_destination(facts("www.example.com"), {}, &m);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "slime/core/service_endpoints.h"
 #include "slime/modules/lazyload/autofence.h"
 #include "slime/modules/lazyload/fence.h"
 #include "slime/modules/lazyload/fence_reconcile.h"
@@ -40,26 +41,14 @@ int64_t unix_seconds(std::chrono::system_clock::time_point t) {
 
 SourceIndex SourceIndex::build(const core::Snapshot& snapshot, const FenceConfig& config) {
   SourceIndex idx;
-  for (const auto* ep : snapshot.list(kEndpointsGk)) {
-    auto found = ep->json().find("subsets");
-    if (found == ep->json().end() || !found->is_array()) continue;
-    const core::Json& subsets = *found;
-    std::string svc = ep->ns() + "/" + ep->name();
-    for (const auto& s : subsets) {
-      if (!s.is_object()) continue;
-      for (const char* list : {"addresses", "notReadyAddresses"}) {
-        auto it = s.find(list);
-        if (it == s.end() || !it->is_array()) continue;
-        for (const auto& a : *it) {
-          if (!a.is_object()) continue;
-          auto ip = a.find("ip");
-          if (ip == a.end() || !ip->is_string()) continue;
-          idx.ip_to_svc_[ip->get<std::string>()].insert(svc);
-          idx.svc_with_endpoints_.insert(svc);
-        }
-      }
+  core::for_each_service_endpoints(snapshot, [&](const std::string& ns, const std::string& name,
+                                                  const std::vector<core::EndpointAddress>& addresses) {
+    std::string svc = ns + "/" + name;
+    for (const auto& a : addresses) {
+      idx.ip_to_svc_[a.ip].insert(svc);
+      idx.svc_with_endpoints_.insert(svc);
     }
-  }
+  });
   if (config.auto_fence && !config.fence_label_key.empty()) {
     for (const auto* pod : snapshot.list(kPodGk)) {
       auto labels = pod->labels();

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "slime/core/module.h"
+#include "slime/core/service_endpoints.h"
 #include "slime/modules/lazyload/autofence.h"
 #include "slime/modules/lazyload/config.h"
 #include "slime/modules/lazyload/fence_reconcile.h"
@@ -46,7 +47,19 @@ class LazyloadModule final : public core::Module {
 
   std::vector<GroupKind> reads() const override {
     return {kServiceFenceGk, kServiceGk,     kNamespaceGk, kVirtualServiceGk,
-            kServiceEntryGk, kPodGk,         kEndpointsGk, kSidecarGk};
+            kServiceEntryGk, kPodGk,         kEndpointsGk, core::kEndpointSliceGk, kSidecarGk};
+  }
+  // Pods only for workload fences (their labels and IP); Namespaces only by their labels, so they are
+  // watched as metadata.
+  std::vector<core::KindFields> read_fields() const override {
+    bool workload_fences = config_.auto_fence && !config_.fence_label_key.empty();
+    // Endpoints: which Service an address belongs to (the learning loop's source), ready or not.
+    auto fields = core::endpoint_read_fields(false);
+    fields.insert(fields.end(), {{kPodGk, {"metadata.labels", "status.podIP"}, workload_fences},
+                                 {kNamespaceGk, {"metadata.labels"}},
+                                 {kVirtualServiceGk, {"metadata.labels", "spec.hosts", "spec.http.route.destination.host"}},
+                                 {kServiceEntryGk, {"metadata.labels", "spec"}}});
+    return fields;
   }
   std::vector<GroupKind> writes() const override {
     return {kSidecarGk,    kServiceFenceGk,       kEnvoyFilterGk, kServiceGk,         kConfigMapGk,

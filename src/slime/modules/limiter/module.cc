@@ -6,6 +6,7 @@
 
 #include "slime/core/kinds.h"
 #include "slime/core/module.h"
+#include "slime/core/service_endpoints.h"
 #include "slime/core/yaml.h"
 #include "slime/modules/limiter/config.h"
 #include "slime/modules/limiter/envoy_filter.h"
@@ -55,9 +56,20 @@ class LimiterModule final : public core::Module {
             {"", "Service"},
             {"", "Pod"},
             {"", "Endpoints"},
+            core::kEndpointSliceGk,
             {"networking.istio.io", "DestinationRule"},
             {"networking.istio.io", "ServiceEntry"},
             kConfigMapGk};
+  }
+  // Pods: labels (subsets select by label), phase and deletion (ready pods), and the name for `$pod_name`.
+  std::vector<core::KindFields> read_fields() const override {
+    // Endpoints: the ready addresses and their Pods.
+    auto fields = core::endpoint_read_fields(true);
+    fields.insert(fields.end(), {{{"", "Pod"}, {"metadata.labels", "status.phase"}},
+                                 {{"", "Service"}, {"metadata.labels", "spec"}},
+                                 {{"networking.istio.io", "DestinationRule"}, {"metadata.labels", "spec"}},
+                                 {{"networking.istio.io", "ServiceEntry"}, {"metadata.labels", "spec"}}});
+    return fields;
   }
   std::vector<GroupKind> writes() const override { return {kEnvoyFilterGk, kConfigMapGk}; }
 

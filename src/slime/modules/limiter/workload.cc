@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "slime/core/kinds.h"
+#include "slime/core/service_endpoints.h"
 
 namespace slime::limiter {
 namespace {
@@ -12,7 +13,6 @@ using core::Json;
 using core::Labels;
 
 using core::kDestinationRuleGk;
-using core::kEndpointsGk;
 using core::kPodGk;
 using core::kServiceEntryGk;
 using core::kServiceGk;
@@ -68,32 +68,23 @@ std::vector<PodRef> ready_pods(const core::Snapshot& snapshot, std::string_view 
   return out;
 }
 
-// The ready addresses of the Service's Endpoints (what Kubernetes itself counts as ready pods): one
-// lookup instead of a scan of every pod of the namespace.
+// The ready addresses of the Service's EndpointSlices or Endpoints (what Kubernetes itself counts as ready
+// pods): one lookup instead of a scan of every pod of the namespace.
 // `with_labels` false: only the names are needed (no subset selects by label), so the Pods are not looked up.
-std::vector<PodRef> endpoint_pods(const core::Snapshot& snapshot, const core::Object& endpoints, bool with_labels) {
+std::vector<PodRef> endpoint_pods(const core::Snapshot& snapshot, const std::vector<core::EndpointAddress>& addresses,
+                                  bool with_labels) {
   std::vector<PodRef> out;
-  const Json* subsets = at(endpoints.json(), {"subsets"});
-  if (!subsets || !subsets->is_array()) return out;
-  for (const Json& subset : *subsets) {
-    const Json* addresses = at(subset, {"addresses"});
-    if (!addresses || !addresses->is_array()) continue;
-    for (const Json& address : *addresses) {
-      const Json* kind = at(address, {"targetRef", "kind"});
-      const Json* name = at(address, {"targetRef", "name"});
-      const Json* ns = at(address, {"targetRef", "namespace"});
-      PodRef ref;
-      if (kind && kind->is_string() && kind->get_ref<const std::string&>() == "Pod" && name && name->is_string()) {
-        ref.name = name->get<std::string>();
-        if (with_labels) {
-          std::string pod_ns = ns && ns->is_string() ? ns->get<std::string>() : endpoints.ns();
-          if (const core::Object* pod = snapshot.get({kPodGk, pod_ns, ref.name})) ref.labels = at(pod->json(), {"metadata", "labels"});
-        }
-      } else if (const Json* ip = at(address, {"ip"}); ip && ip->is_string()) {
-        ref.name = ip->get<std::string>();
-      }
-      if (std::none_of(out.begin(), out.end(), [&](const PodRef& p) { return p.name == ref.name; })) out.push_back(std::move(ref));
+  for (const auto& address : addresses) {
+    if (!address.ready) continue;
+    PodRef ref;
+    if (!address.pod_name.empty()) {
+      ref.name = address.pod_name;
+      if (with_labels)
+        if (const core::Object* pod = snapshot.get({kPodGk, address.pod_ns, ref.name})) ref.labels = at(pod->json(), {"metadata", "labels"});
+    } else {
+      ref.name = address.ip;
     }
+    if (std::none_of(out.begin(), out.end(), [&](const PodRef& p) { return p.name == ref.name; })) out.push_back(std::move(ref));
   }
   return out;
 }
@@ -185,7 +176,7 @@ core::Result<Workload> resolve_workload(const core::Snapshot& snapshot, const co
                         "metadata.name");
     w.selector = string_map(at(svc->spec(), {"selector"}));
     if (w.selector.empty()) return core::fail("Service " + ns + "/" + name + " has no selector", "metadata.name");
-    const core::Object* endpoints = snapshot.get({kEndpointsGk, ns, name});
+    auto endpoints = core::service_endpoints(snapshot, ns, name);
     pods = endpoints ? endpoint_pods(snapshot, *endpoints, with_labels) : ready_pods(snapshot, ns, w.selector);
   }
 

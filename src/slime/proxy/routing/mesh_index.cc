@@ -5,11 +5,11 @@
 #include <algorithm>
 
 #include "slime/core/kinds.h"
+#include "slime/core/service_endpoints.h"
 
 namespace slime::proxy {
 namespace {
 
-using core::kEndpointsGk;
 using core::kServiceGk;
 
 // The API server's Service: reaching it through the proxy would lend every caller the proxy's network
@@ -35,32 +35,13 @@ std::string str_of(const core::Json& j, const char* key) {
   return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-void add_addresses(const core::Json& subset, const char* key, const std::map<std::string, uint16_t>& ports,
-                   std::vector<ServiceEntry::Endpoint>& out) {
-  auto it = subset.find(key);
-  if (it == subset.end() || !it->is_array()) return;
-  for (const auto& a : *it) {
-    if (!a.is_object()) continue;
-    auto ip = str_of(a, "ip");
-    if (!ip.empty()) out.push_back({ip, ports});
-  }
-}
-
-std::vector<ServiceEntry::Endpoint> endpoints_of(const core::Object& ep) {
-  std::vector<ServiceEntry::Endpoint> ready, not_ready;
-  auto subsets = ep.json().find("subsets");
-  if (subsets == ep.json().end() || !subsets->is_array()) return ready;
-  for (const auto& s : *subsets) {
-    if (!s.is_object()) continue;
-    std::map<std::string, uint16_t> ports;
-    if (auto p = s.find("ports"); p != s.end() && p->is_array())
-      for (const auto& port : *p)
-        if (port.is_object() && port_of(port)) ports[str_of(port, "name")] = port_of(port);
-    add_addresses(s, "addresses", ports, ready);
-    add_addresses(s, "notReadyAddresses", ports, not_ready);
-  }
-  for (auto& e : not_ready) ready.push_back(std::move(e));
-  return ready;
+// The named ports of an Endpoints subset or an EndpointSlice.
+std::map<std::string, uint16_t> named_ports(const core::Json* list) {
+  std::map<std::string, uint16_t> ports;
+  if (list && list->is_array())
+    for (const auto& port : *list)
+      if (port.is_object() && port_of(port)) ports[str_of(port, "name")] = port_of(port);
+  return ports;
 }
 
 // Port of the endpoint that serves Service port `port` (matched by port name, as kube-proxy does); 0 when
@@ -119,16 +100,18 @@ MeshIndex MeshIndex::build(const core::Snapshot& snapshot) {
     }
     index.services_.emplace(e.ns + "/" + e.name, std::move(e));
   }
-  for (const auto* ep : snapshot.list(kEndpointsGk)) {
-    if (ep->ns() == kApiServerNs && lower(ep->name()) == kApiServerName) {
-      for (const auto& e : endpoints_of(*ep))
-        for (const auto& [name, port] : e.ports) index.forbidden_endpoints_.emplace(e.ip, port);
-      continue;
+  // EndpointSlices where the Service has any, else its Endpoints; ready addresses first.
+  core::for_each_service_endpoints(snapshot, [&](const std::string& ns, const std::string& name,
+                                                 const std::vector<core::EndpointAddress>& addresses) {
+    if (ns == kApiServerNs && lower(name) == kApiServerName) {
+      for (const auto& a : addresses)
+        for (const auto& [port_name, port] : named_ports(a.ports)) index.forbidden_endpoints_.emplace(a.ip, port);
+      return;
     }
-    auto it = index.services_.find(ep->ns() + "/" + lower(ep->name()));
-    if (it == index.services_.end()) continue;  // Endpoints without a Service are not a destination
-    it->second.endpoints = endpoints_of(*ep);
-  }
+    auto it = index.services_.find(ns + "/" + lower(name));
+    if (it == index.services_.end()) return;  // endpoints without a Service are not a destination
+    for (const auto& a : addresses) it->second.endpoints.push_back({a.ip, named_ports(a.ports)});
+  });
   // Addresses, once every Service is in place (the map's nodes, and so the pointers, stay put).
   for (const auto& [key, svc] : index.services_) {
     if (!svc.cluster_ip.empty()) {

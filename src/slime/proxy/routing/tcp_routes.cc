@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "slime/core/kinds.h"
+#include "slime/core/service_endpoints.h"
 
 namespace slime::proxy {
 namespace {
@@ -42,6 +43,8 @@ TcpRoutes TcpRoutes::build(const core::Snapshot& snapshot) {
   });
   std::map<std::string, std::vector<ServicePort>> ports_by_service;
   for (const auto* svc : services) {
+    // The API server's Service is never a destination (as for HTTP: see MeshIndex).
+    if (svc->ns() == "default" && svc->name() == "kubernetes") continue;
     const auto& spec = svc->spec();
     if (!spec.is_object()) continue;
     std::vector<ServicePort> ports;
@@ -57,39 +60,24 @@ TcpRoutes TcpRoutes::build(const core::Snapshot& snapshot) {
       for (const auto& p : ports) out.routes_.try_emplace({ip, p.port}, TcpRoute{svc->ns(), svc->name(), p.port, false});
     ports_by_service[svc->ns() + "/" + svc->name()] = std::move(ports);
   }
-  std::vector<const core::Object*> endpoints = snapshot.list(core::kEndpointsGk);
-  std::ranges::sort(endpoints, [](const core::Object* a, const core::Object* b) {
-    return std::pair(a->ns(), a->name()) < std::pair(b->ns(), b->name());
-  });
-  for (const auto* ep : endpoints) {
-    auto svc = ports_by_service.find(ep->ns() + "/" + ep->name());
-    if (svc == ports_by_service.end()) continue;  // Endpoints without a Service are not a destination
-    auto subsets = ep->json().find("subsets");
-    if (subsets == ep->json().end() || !subsets->is_array()) continue;
-    for (const auto& s : *subsets) {
-      if (!s.is_object()) continue;
-      auto ports = s.find("ports");
-      if (ports == s.end() || !ports->is_array()) continue;
-      for (const auto& p : *ports) {
+  // EndpointSlices where the Service has any, else its Endpoints (ordered by namespace/name).
+  core::for_each_service_endpoints(snapshot, [&](const std::string& ns, const std::string& name,
+                                                 const std::vector<core::EndpointAddress>& addresses) {
+    auto svc = ports_by_service.find(ns + "/" + name);
+    if (svc == ports_by_service.end()) return;  // endpoints without a Service are not a destination
+    for (const auto& a : addresses) {
+      if (!a.ports || !a.ports->is_array()) continue;
+      for (const auto& p : *a.ports) {
         if (!p.is_object() || !is_tcp(p) || !port_of(p)) continue;
         // The Service port this endpoint port serves: same name (kube-proxy's rule), or the only one.
         const ServicePort* sp = nullptr;
         for (const auto& c : svc->second)
           if (c.name == str_of(p, "name")) sp = &c;
         if (!sp && svc->second.size() == 1) sp = &svc->second.front();
-        if (!sp) continue;
-        for (const char* list : {"addresses", "notReadyAddresses"}) {
-          auto addrs = s.find(list);
-          if (addrs == s.end() || !addrs->is_array()) continue;
-          for (const auto& a : *addrs) {
-            if (!a.is_object()) continue;
-            auto ip = str_of(a, "ip");
-            if (!ip.empty()) out.routes_.try_emplace({ip, port_of(p)}, TcpRoute{ep->ns(), ep->name(), sp->port, true});
-          }
-        }
+        if (sp) out.routes_.try_emplace({a.ip, port_of(p)}, TcpRoute{ns, name, sp->port, true});
       }
     }
-  }
+  });
   return out;
 }
 

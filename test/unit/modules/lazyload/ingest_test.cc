@@ -78,6 +78,35 @@ TEST(Ingest, A9RecordsIntoTheSourceFence) {
   EXPECT_EQ(r.stats.recorded, 3u);
 }
 
+// The same mesh with EndpointSlices instead of Endpoints records the same.
+TEST(Ingest, SourcesFromEndpointSlices) {
+  std::string mesh = kMesh;
+  std::string slices = R"(
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: productpage-x1, namespace: default, labels: {kubernetes.io/service-name: productpage}}
+addressType: IPv4
+endpoints: [{addresses: [10.0.0.1]}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata: {name: reviews-x1, namespace: default, labels: {kubernetes.io/service-name: reviews}}
+addressType: IPv4
+endpoints: [{addresses: [10.0.0.2], conditions: {ready: false}}]
+---
+)";
+  auto snap = snapshot_of(slices + mesh.substr(mesh.find("apiVersion: microservice")));
+  auto c = config_of();
+  auto idx = SourceIndex::build(snap, c);
+  EXPECT_TRUE(idx.has_endpoints("default", "reviews"));
+  std::vector<AccessEvent> events{ev("10.0.0.1", "details:9080"), ev("10.0.0.2", "details")};
+  auto r = ingest(snap, c, idx, events, at(1700000000));
+  ASSERT_EQ(r.statuses.size(), 1u);
+  EXPECT_EQ(r.statuses[0].key.name, "productpage");
+  EXPECT_EQ(r.statuses[0].status["metricStatus"]["{destination_service=\"details.default.svc.cluster.local\"}"], "1");
+  EXPECT_EQ(r.stats.skipped_no_fence, 1u);  // default/reviews has no fence
+}
+
 TEST(Ingest, A8SkipsOutboundAndMalformedClusters) {
   auto snap = snapshot_of(kMesh);
   auto c = config_of();
