@@ -1,5 +1,5 @@
 // Istio in the loop: everything Slime writes is read by a real istiod, and the tests look at what a
-// proxy receives. One apiserver, one istiod, one `slime run` (lazyload + limiter + plugin) and one
+// proxy receives. One apiserver, one istiod, one `slime run` (lazyload + limiter + plugin + canary) and one
 // `slime proxy` for the whole program (starting them takes seconds); tests use their own workloads.
 //
 // Workloads are xds-probe processes with real node identities whose Pods exist with podIP, Running
@@ -12,9 +12,13 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <map>
 #include <memory>
 #include <sstream>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "mesh_env.h"
 
@@ -28,7 +32,8 @@ constexpr const char* kNs = "app";
 constexpr int kDestinations = 12;  // services the unfenced proxy sees and the fenced one must not
 
 // Lazyload learns from the access-log service (TCP lazy loading on for the envtest's service range); the limiter's global limits name an RLS; the plugin
-// module needs nothing. autoFence without defaultFence: only Services labelled fenced get a Sidecar.
+// module needs nothing. autoFence without defaultFence: only Services labelled fenced get a Sidecar. The
+// canary module has no Prometheus: its analyses get no answers, so a release holds at its first step.
 constexpr const char* kSlimeConfig = R"(module:
 - name: lazyload
   kind: lazyload
@@ -51,6 +56,9 @@ constexpr const char* kSlimeConfig = R"(module:
   global: {istioNamespace: istio-system}
 - name: plugin
   kind: plugin
+  enable: true
+- name: canary
+  kind: canary
   enable: true
 )";
 
@@ -535,6 +543,157 @@ spec:
   EXPECT_TRUE(host_level) << "no per-host config on " << fqdn(dst(1)) << ":9080";
   EXPECT_TRUE(route_level) << "no per-route config on " << fqdn(dst(2)) << ":9080/default";
   EXPECT_FALSE(elsewhere) << "per-host config leaked to another virtual host";
+}
+
+// ---- canary ---------------------------------------------------------------------------------------
+
+// The weighted clusters of the route named `route` in `vhost` of route configuration `config`, by name
+// ({} when that route is absent or sends to one cluster).
+std::map<std::string, int> weighted_clusters(const Json& rds, const std::string& config, const std::string& vhost,
+                                             const std::string& route) {
+  std::map<std::string, int> out;
+  const Json* rc = find_by_name(rds, config);
+  if (!rc) return out;
+  for (const auto& vh : rc->value("virtualHosts", Json::array())) {
+    if (vh.value("name", "") != vhost) continue;
+    for (const auto& rt : vh.value("routes", Json::array())) {
+      if (rt.value("name", "") != route || !rt.contains("route") || !rt["route"].contains("weightedClusters")) continue;
+      for (const auto& c : rt["route"]["weightedClusters"].value("clusters", Json::array()))
+        out[c.value("name", "")] = c.value("weight", 0);
+    }
+  }
+  return out;
+}
+
+// Polls the probe's RDS until the host's canary route carries `want` (istiod pushes after Slime writes).
+std::map<std::string, int> wait_for_weights(const Probe& p, const std::string& vhost, const std::map<std::string, int>& want,
+                                            std::chrono::seconds timeout) {
+  std::map<std::string, int> got;
+  for (auto end = std::chrono::steady_clock::now() + timeout; std::chrono::steady_clock::now() < end;
+       std::this_thread::sleep_for(200ms)) {
+    auto rds = p.config("rds");
+    if (rds) got = weighted_clusters(*rds, "9080", vhost, "canary");
+    if (got == want) break;
+  }
+  return got;
+}
+
+// The endpoint addresses of an EDS cluster load assignment.
+std::vector<std::string> eds_addresses(const Json& eds, const std::string& cluster) {
+  std::vector<std::string> out;
+  for (const auto& cla : eds) {
+    if (cla.value("clusterName", "") != cluster) continue;
+    for (const auto& locality : cla.value("endpoints", Json::array()))
+      for (const auto& lb : locality.value("lbEndpoints", Json::array()))
+        out.push_back(lb["endpoint"]["address"]["socketAddress"].value("address", ""));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(MeshCanary, FirstStepWeightsReachTheCallersRdsAndSubsetClustersItsCds) {
+  // One Service over two versions' Pods (as two Deployments would leave them); no proxy runs for them:
+  // they are a destination. The endpoints name their Pods, so istiod filters subsets by Pod labels.
+  const std::string svc = "canaried", host = fqdn(svc);
+  for (const auto& [version, ip] : {std::pair{"v1", "10.30.6.1"}, std::pair{"v2", "10.30.6.2"}})
+    ASSERT_TRUE(env()
+                    .add_workload({.ns = kNs, .name = svc + "-" + version, .ip = ip,
+                                   .labels = {{"app", svc}, {"version", version}}})
+                    .has_value());
+  ASSERT_TRUE(env()
+                  .apply_yaml(R"(apiVersion: v1
+kind: Service
+metadata: {name: canaried, namespace: app}
+spec:
+  selector: {app: canaried}
+  ports: [{name: http-web, port: 9080, targetPort: 9080, protocol: TCP}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: canaried, namespace: app}
+subsets:
+- addresses:
+  - {ip: 10.30.6.1, targetRef: {kind: Pod, namespace: app, name: canaried-v1}}
+  - {ip: 10.30.6.2, targetRef: {kind: Pod, namespace: app, name: canaried-v2}}
+  ports: [{name: http-web, port: 9080, protocol: TCP}]
+---
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: canaried-slice
+  namespace: app
+  labels: {kubernetes.io/service-name: canaried, endpointslice.kubernetes.io/managed-by: mesh-test}
+addressType: IPv4
+endpoints:
+- {addresses: [10.30.6.1], conditions: {ready: true}, targetRef: {kind: Pod, namespace: app, name: canaried-v1}}
+- {addresses: [10.30.6.2], conditions: {ready: true}, targetRef: {kind: Pod, namespace: app, name: canaried-v2}}
+ports: [{name: http-web, port: 9080, protocol: TCP}]
+)")
+                  .has_value());
+  auto caller = start_workload({.ns = kNs, .name = "canary-caller", .ip = "10.30.0.40",
+                                .labels = {{"app", "canary-caller"}}, .ports = {{"http-web", 9080, 0}}});
+
+  // The first step needs no metrics: Initializing writes the routes at 0 %, and once they are live the
+  // release is Progressing at steps[0]. The analysis after `interval` gets no answer (no Prometheus):
+  // noData: hold keeps 20 % (a pass would be needed for 50 %).
+  ASSERT_TRUE(env()
+                  .apply_yaml(R"(apiVersion: microservice.slime.io/v1alpha1
+kind: CanaryRelease
+metadata: {name: canaried, namespace: app}
+spec:
+  host: canaried
+  stable: {labels: {version: v1}}
+  canary: {labels: {version: v2}}
+  schedule: {interval: 2s, steps: [20, 50]}
+  analysis:
+    noData: hold
+    checks: [{builtin: request-success-rate}]
+)")
+                  .has_value());
+
+  const std::string stable = "outbound|9080|stable|" + host, canary = "outbound|9080|canary|" + host;
+  auto landed = caller->wait({"cluster:" + stable, "cluster:" + canary, "text@rds:" + canary, "text@eds:" + canary}, 60s);
+  ASSERT_TRUE(landed.has_value()) << landed.error().str() << "\n" << g_world->slime_run.log();
+  const std::string vhost = host + ":9080";
+  auto weights = wait_for_weights(*caller, vhost, {{stable, 80}, {canary, 20}}, 30s);
+  EXPECT_EQ(weights, (std::map<std::string, int>{{stable, 80}, {canary, 20}}));
+  auto rds = caller->config("rds");
+  ASSERT_TRUE(rds.has_value());
+  for (const auto& rc : *rds)
+    for (const auto& vh : rc.value("virtualHosts", Json::array()))
+      if (vh.value("name", "") == vhost) std::cout << "RDS " << rc.value("name", "") << " " << vhost << ": " << vh.dump() << "\n";
+
+  // CDS: the DestinationRule's subsets as clusters of their own; EDS: each holds only its version's Pod.
+  auto cds = caller->config("cds");
+  ASSERT_TRUE(cds.has_value());
+  for (const auto& name : {stable, canary}) {
+    const Json* c = find_by_name(*cds, name);
+    ASSERT_NE(c, nullptr) << name;
+    std::cout << "CDS " << name << ": " << c->dump() << "\n";
+    EXPECT_EQ(c->value("type", ""), "EDS");
+  }
+  auto eds = caller->config("eds");
+  ASSERT_TRUE(eds.has_value());
+  EXPECT_EQ(eds_addresses(*eds, stable), std::vector<std::string>{"10.30.6.1"});
+  EXPECT_EQ(eds_addresses(*eds, canary), std::vector<std::string>{"10.30.6.2"});
+
+  // The analysis two seconds on finds no data and holds: the status says so and the proxy keeps 80/20.
+  Json status;
+  for (auto end = std::chrono::steady_clock::now() + 20s; std::chrono::steady_clock::now() < end;
+       std::this_thread::sleep_for(250ms)) {
+    auto cr = env().kube().get({"microservice.slime.io", "v1alpha1", "CanaryRelease"}, kNs, svc);
+    ASSERT_TRUE(cr.has_value()) << cr.error().str();
+    status = cr->status();
+    if (status.contains("lastAnalysis")) break;
+  }
+  std::cout << "CanaryRelease status: " << status.dump() << "\n";
+  EXPECT_EQ(status.value("phase", ""), "Progressing");
+  EXPECT_EQ(status.value("weight", 0), 20);
+  ASSERT_TRUE(status.contains("lastAnalysis")) << status.dump();
+  EXPECT_EQ(status["lastAnalysis"].value("verdict", ""), "NoVerdict");
+  auto held = caller->config("rds");
+  ASSERT_TRUE(held.has_value());
+  EXPECT_EQ(weighted_clusters(*held, "9080", vhost, "canary"), (std::map<std::string, int>{{stable, 80}, {canary, 20}}));
 }
 
 // ---- istiod's verdict -----------------------------------------------------------------------------
