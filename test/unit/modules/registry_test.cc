@@ -39,6 +39,8 @@ TEST(Registry, CatalogListsEveryKindWithWhatItReadsAndWrites) {
   ASSERT_EQ(cat.size(), available_kinds().size());
   for (size_t i = 0; i < cat.size(); ++i) {
     EXPECT_EQ(cat[i].kind, available_kinds()[i]);
+    // A policy's kinds come from its definition: unconfigured, it reads and writes nothing.
+    if (cat[i].kind == "policy") continue;
     EXPECT_FALSE(cat[i].reads.empty()) << cat[i].kind;
     EXPECT_FALSE(cat[i].writes.empty()) << cat[i].kind;
   }

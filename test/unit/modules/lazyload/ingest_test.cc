@@ -95,7 +95,9 @@ addressType: IPv4
 endpoints: [{addresses: [10.0.0.2], conditions: {ready: false}}]
 ---
 )";
-  auto snap = snapshot_of(slices + mesh.substr(mesh.find("apiVersion: microservice")));
+  // The mesh's Services and fence, its Endpoints replaced by the slices (only mesh Services are learned).
+  auto endpoints = mesh.find("apiVersion: v1\nkind: Endpoints");
+  auto snap = snapshot_of(mesh.substr(0, endpoints) + slices + mesh.substr(mesh.find("apiVersion: microservice")));
   auto c = config_of();
   auto idx = SourceIndex::build(snap, c);
   EXPECT_TRUE(idx.has_endpoints("default", "reviews"));
