@@ -237,7 +237,7 @@ TEST_F(Chart, RoleNamesFollowTheReleaseName) {
   auto docs = render("", "--set fullnameOverride=mesh");
   std::set<std::string> roles;
   for (const auto& r : of_kind(docs, "ClusterRole")) roles.insert(r["metadata"]["name"].get<std::string>());
-  EXPECT_EQ(roles, (std::set<std::string>{"mesh-boot", "mesh-lazyload", "mesh-limiter", "mesh-plugin"}));
+  EXPECT_EQ(roles, (std::set<std::string>{"mesh-boot", "mesh-canary", "mesh-lazyload", "mesh-limiter", "mesh-plugin", "mesh-policy"}));
   EXPECT_EQ(one(docs, "ClusterRoleBinding")["roleRef"]["name"], "mesh-boot");
   int bind_rules = 0;
   for (const auto& role : of_kind(docs, "ClusterRole"))

@@ -39,6 +39,7 @@ class ModuleNew : public ::testing::Test {
     for (const char* d : {"cmake", "src", "proto"}) fs::copy(kSource / d, scratch_ / d, opts);
     fs::copy(kSource / "CMakeLists.txt", scratch_ / "CMakeLists.txt");
     fs::copy(kSource / "test" / "CMakeLists.txt", scratch_ / "test" / "CMakeLists.txt");
+    fs::copy(kSource / "test" / "support", scratch_ / "test" / "support", opts);  // the gRPC echo library
     for (const char* f : {"CMakeLists.txt", "golden_runner.cc"})
       fs::copy(kSource / "test" / "golden" / f, scratch_ / "test" / "golden" / f);
   }
