@@ -9,6 +9,7 @@
 #include <fstream>
 
 #include "envtest_server.h"
+#include "eventually.h"
 #include "slime/core/yaml.h"
 #include "slime/kube/cluster_config.h"
 #include "slime/store/owner_marks.h"
@@ -26,14 +27,7 @@ constexpr const char* kNs = "prune";
 
 EnvtestServer& server() { return *EnvtestServer::start_shared().value(); }
 
-bool eventually(const std::function<bool()>& pred, std::chrono::seconds timeout = std::chrono::seconds(30)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return pred();
-}
+using slime::testing::eventually;
 
 Object from_yaml(const std::string& yaml) {
   auto doc = core::parse_yaml(yaml);

@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "envtest_server.h"
+#include "eventually.h"
 #include "slime/core/yaml.h"
 #include "slime/kube/cluster_config.h"
 #include "slime/runtime/kube_cluster.h"
@@ -44,14 +45,7 @@ const Gvk kClusterRole{"rbac.authorization.k8s.io", "v1", "ClusterRole"};
 slime::testing::EnvtestServer& server() { return *slime::testing::EnvtestServer::start_shared().value(); }
 kube::ClusterConfig config() { return kube::load_kubeconfig(server().kubeconfig()).value(); }
 
-bool eventually(const std::function<bool()>& pred, std::chrono::seconds timeout = std::chrono::seconds(30)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return pred();
-}
+using slime::testing::eventually;
 
 struct Command {
   int status = -1;

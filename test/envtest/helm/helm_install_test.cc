@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "envtest_server.h"
+#include "eventually.h"
 #include "helm.h"
 #include "slime_process.h"
 #include "slime/kube/cluster_config.h"
@@ -35,14 +36,7 @@ const Gvk kConfigMap{"", "v1", "ConfigMap"};
 EnvtestServer& server() { return *EnvtestServer::start_shared().value(); }
 kube::ClusterConfig config() { return kube::load_kubeconfig(server().kubeconfig()).value(); }
 
-bool eventually(const std::function<bool()>& pred, std::chrono::seconds timeout = std::chrono::seconds(30)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  return pred();
-}
+using slime::testing::eventually;
 
 Command helm_cmd(const std::string& args) {
   return helm(args + " --kubeconfig " + server().kubeconfig(), server().dir() + "/helm-home");
