@@ -110,21 +110,33 @@ class Emitter {
     return (v.is_object() && !v.empty()) || (v.is_array() && !v.empty());
   }
 
-  void key(std::string_view k) {
-    if (needs_quotes(k)) out += double_quoted(k);
-    else out += k;
+  // YAML allows at most 1024 characters in an implicit key: a longer one is written as an explicit key,
+  // `? "key"` and then `:` on the next line at the key's column. Returns whether it was.
+  bool key(std::string_view k, int indent) {
+    static constexpr size_t kMaxImplicitKey = 1000;
+    std::string text = needs_quotes(k) ? double_quoted(k) : std::string(k);
+    if (text.size() <= kMaxImplicitKey) {
+      out += text;
+      out += ':';
+      return false;
+    }
+    out += "? ";
+    out += double_quoted(k);
+    out += '\n';
+    out.append(static_cast<size_t>(indent), ' ');
     out += ':';
+    return true;
   }
 
   // Writes `v` as the value of a key whose line is already started; `indent` is the key's column.
-  void value_after_key(const Json& v, int indent) {
+  void value_after_key(const Json& v, int indent, bool explicit_key = false) {
     if (v.is_object() && !v.empty()) {
       out += '\n';
       mapping(v, indent + 2, false);
     } else if (v.is_array() && !v.empty()) {
-      // Sequences under a key sit at the key's column, as kubectl prints them.
+      // Sequences under a key sit at the key's column, as kubectl prints them (indented under an explicit key).
       out += '\n';
-      sequence(v, indent);
+      sequence(v, explicit_key ? indent + 2 : indent);
     } else if (v.is_object()) {
       out += " {}\n";
     } else if (v.is_array()) {
@@ -138,8 +150,8 @@ class Emitter {
 
   void entry(std::string_view k, const Json& v, int indent, bool first_inline) {
     if (!first_inline) out.append(static_cast<size_t>(indent), ' ');
-    key(k);
-    value_after_key(v, indent);
+    bool explicit_key = key(k, indent);
+    value_after_key(v, indent, explicit_key);
   }
 
   // `first_inline`: the first key continues a "- " already written.
@@ -172,7 +184,7 @@ class Emitter {
 
   void metadata(const Json& meta, int indent, bool first_inline) {
     if (!first_inline) out.append(static_cast<size_t>(indent), ' ');
-    key("metadata");
+    key("metadata", indent);
     if (meta.empty()) {
       out += " {}\n";
       return;

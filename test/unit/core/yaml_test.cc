@@ -178,3 +178,15 @@ TEST(YamlFuzzRegressions, EmitterQuotesMergeKeysAndAvoidsMarkersAtColumnZero) {
 
 }  // namespace
 }  // namespace slime::core
+
+// YAML caps implicit keys at 1024 characters: longer keys (found by fuzz_yaml) are written as explicit keys
+// and read back the same, whether their value is a scalar, a mapping or a sequence.
+TEST(YamlEmit, KeysLongerThanAnImplicitKeyRoundTrip) {
+  std::string long_key(1500, 'k');
+  long_key += "\": {[";
+  slime::core::Json doc = {{long_key, "v"}, {"short", {{long_key, {{"x", 1}}}}}, {long_key + "2", {1, 2}}};
+  auto text = slime::core::to_yaml(doc);
+  auto back = slime::core::parse_yaml(text);
+  ASSERT_TRUE(back.has_value()) << back.error().str() << "\n" << text.substr(0, 200);
+  EXPECT_EQ(*back, doc);
+}
