@@ -56,7 +56,8 @@ alive() { [[ -f "$dir/$1.pid" ]] && kill -0 "$(cat "$dir/$1.pid")" 2>/dev/null; 
 
 if [[ "$only" == all || "$only" == etcd ]] && ! alive etcd; then
   unsafe=""
-  if "$bin/etcd" --help 2>&1 | grep -q unsafe-no-fsync; then unsafe="--unsafe-no-fsync"; fi
+  # Read the help whole: under pipefail, grep -q exiting early would SIGPIPE etcd and hide the flag.
+  if grep -q unsafe-no-fsync <<<"$("$bin/etcd" --help 2>&1)"; then unsafe="--unsafe-no-fsync"; fi
   client="http://127.0.0.1:${ETCD_CLIENT_PORT}"; peer="http://127.0.0.1:${ETCD_PEER_PORT}"
   # setsid: the servers must outlive the shell that started them and must not get its signals.
   setsid "$bin/etcd" --name envtest --data-dir "$dir/etcd-data" \
