@@ -80,8 +80,9 @@ void Controller::enqueue_all() {
       return {};
     }
   });
-  for (auto& k : keys) queue_.add(k);
+  // Adopt first: a key whose worker starts before its marked objects are adopted renders without them.
   adopt_marked();
+  for (auto& k : keys) queue_.add(k);
   // Resources deleted while no Slime ran left their objects behind.
   if (finalizer_)
     for (auto& k : finalizer_->orphaned_keys()) queue_.add(k);
@@ -361,6 +362,12 @@ bool Controller::reconcile(const std::string& key) {
   if (revisit_at) schedule_revisit(key, *revisit_at);
   {
     std::lock_guard lock(owned_mu_);
+    // Objects adopted for this key while it rendered (adopt_marked on start or leadership gain) were not
+    // in `previously`, so this pass could not prune them: keep them for the pass adopt_marked queued.
+    // Overwriting them lost the adoption, and a stale object stayed forever (seen under load).
+    if (auto it = owned_.find(key); it != owned_.end())
+      for (const auto& k : it->second)
+        if (!previously.count(k)) rendered.insert(k);
     if (rendered.empty()) owned_.erase(key);
     else owned_[key] = std::move(rendered);
     // Report each distinct set of problems once, not on every reconcile.
