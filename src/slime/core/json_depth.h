@@ -22,4 +22,9 @@ size_t json_depth(const Json& j, size_t stop_after = kMaxWalkDepth);
 // top-level value (strings and comments skipped), or npos. A linear scan before nlohmann builds the document.
 size_t json_text_too_deep_at(std::string_view text, size_t max_depth = kMaxNestingDepth);
 
+// JSON from the network (apiserver, Prometheus): a discarded value (`is_discarded()`) when the text is
+// not JSON or nests deeper than kMaxNestingDepth, so the bound of the manifest parsers holds for every
+// document that reaches a cache or a module, whoever sent it.
+Json parse_untrusted_json(std::string_view text);
+
 }  // namespace slime::core

@@ -1,6 +1,7 @@
 #include "slime/kube/api_error.h"
 
 #include "slime/core/json.h"
+#include "slime/core/json_depth.h"
 
 namespace slime::kube {
 
@@ -21,7 +22,7 @@ core::Error ApiError::to_error(std::string object_ref) const {
 ApiError api_error_from_response(long code, const std::string& body) {
   ApiError e{code, {}, {}};
   // The body is untrusted: a proxy in front of the server may answer with HTML or nothing.
-  auto doc = core::Json::parse(body, nullptr, /*allow_exceptions=*/false);
+  auto doc = core::parse_untrusted_json(body);
   auto kind = doc.is_object() ? doc.find("kind") : doc.end();
   if (doc.is_object() && kind != doc.end() && kind->is_string() && *kind == "Status") {
     if (auto r = doc.find("reason"); r != doc.end() && r->is_string()) e.reason = r->get<std::string>();

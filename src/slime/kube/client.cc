@@ -4,6 +4,8 @@
 #include <ctime>
 #include <random>
 
+#include "slime/core/json_depth.h"
+
 namespace slime::kube {
 namespace {
 
@@ -39,8 +41,8 @@ std::string append_query(std::string path, const std::string& key, const std::st
 bool ok(long code) { return code >= 200 && code < 300; }
 
 ApiResult<Object> parse_object(const std::string& body) {
-  auto doc = Json::parse(body, nullptr, false);
-  if (doc.is_discarded()) return api_fail(0, "BadResponse", "response is not JSON");
+  auto doc = core::parse_untrusted_json(body);
+  if (doc.is_discarded()) return api_fail(0, "BadResponse", "response is not JSON (or nests deeper than 256 levels)");
   auto obj = Object::from_json(std::move(doc));
   if (!obj) return api_fail(0, "BadResponse", "response is not an object: " + obj.error().str());
   return *obj;
@@ -123,8 +125,8 @@ ApiResult<ListResult> Client::list(const core::Gvk& gvk, const ListOptions& opts
     auto resp = call("LIST", std::move(req));
     if (!resp) return std::unexpected(resp.error());
     if (!ok(resp->status)) return std::unexpected(api_error_from_response(resp->status, resp->body));
-    auto doc = Json::parse(resp->body, nullptr, false);
-    if (!doc.is_object()) return api_fail(0, "BadResponse", "list response is not a JSON object");
+    auto doc = core::parse_untrusted_json(resp->body);
+    if (!doc.is_object()) return api_fail(0, "BadResponse", "list response is not a JSON object (or nests deeper than 256 levels)");
     cont.clear();
     if (auto m = doc.find("metadata"); m != doc.end() && m->is_object()) {
       if (auto c = m->find("continue"); c != m->end() && c->is_string()) cont = c->get<std::string>();
@@ -221,7 +223,7 @@ ApiResult<std::string> Client::watch(const core::Gvk& gvk, const ListOptions& op
   bool stopped = false;
   auto handle_line = [&](std::string_view line) -> bool {
     if (line.empty()) return true;
-    auto ev = Json::parse(line, nullptr, false);
+    auto ev = core::parse_untrusted_json(line);
     if (!ev.is_object() || !ev.contains("type") || !ev["type"].is_string()) return true;  // skip garbage
     const std::string type = ev["type"].get<std::string>();
     Json obj;

@@ -1,6 +1,7 @@
 #include "slime/kube/discovery.h"
 
 #include "slime/core/json.h"
+#include "slime/core/json_depth.h"
 
 namespace slime::kube {
 
@@ -38,7 +39,7 @@ ApiResult<core::Gvk> Discovery::preferred(const core::GroupKind& gk) {
     auto resp = http_.perform({"GET", "/apis/" + gk.group});
     if (!resp) return std::unexpected(resp.error());
     if (resp->status < 200 || resp->status >= 300) return std::unexpected(api_error_from_response(resp->status, resp->body));
-    auto doc = core::Json::parse(resp->body, nullptr, false);
+    auto doc = core::parse_untrusted_json(resp->body);
     try {
       if (doc.is_object() && doc.contains("preferredVersion"))
         versions.push_back(doc["preferredVersion"].value("version", ""));
@@ -61,7 +62,7 @@ ApiResult<void> Discovery::load(const std::string& gv) {
   auto resp = http_.perform({"GET", group_version_path(probe)});
   if (!resp) return std::unexpected(resp.error());
   if (resp->status < 200 || resp->status >= 300) return std::unexpected(api_error_from_response(resp->status, resp->body));
-  auto doc = core::Json::parse(resp->body, nullptr, false);
+  auto doc = core::parse_untrusted_json(resp->body);
   std::map<std::string, ResourceInfo> kinds;
   try {  // json::value() throws on a wrongly typed field; a bad document only loses its entries
   if (doc.is_object() && doc.contains("resources") && doc["resources"].is_array()) {

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <cmath>
 
+#include "slime/core/json_depth.h"
+
 namespace slime::metric {
 namespace {
 
@@ -42,8 +44,8 @@ Json sample_value(const Json& v) {
 }  // namespace
 
 core::Result<Json> parse_query_response(std::string_view body) {
-  Json doc = Json::parse(body.begin(), body.end(), nullptr, false);
-  if (doc.is_discarded() || !doc.is_object()) return core::fail("Prometheus answered with something that is not JSON");
+  Json doc = core::parse_untrusted_json(body);
+  if (doc.is_discarded() || !doc.is_object()) return core::fail("Prometheus answered with something that is not JSON (or nests deeper than 256 levels)");
   if (string_member(doc, "status") != "success") {
     std::string type = string_member(doc, "errorType");
     std::string error = string_member(doc, "error");

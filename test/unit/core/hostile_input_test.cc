@@ -43,6 +43,17 @@ TEST(HostileInput, JsonGetsTheNestingCapOfYaml) {
   EXPECT_TRUE(strings);
 }
 
+TEST(HostileInput, NetworkJsonGetsTheSameNestingCap) {
+  // What an apiserver or Prometheus answers reaches caches and modules like a manifest does.
+  EXPECT_FALSE(parse_untrusted_json(nested_json(kMaxNestingDepth + 1)).is_discarded());
+  EXPECT_TRUE(parse_untrusted_json(nested_json(kMaxNestingDepth + 2)).is_discarded());
+  EXPECT_TRUE(parse_untrusted_json(nested_json(1'000'000)).is_discarded());
+  EXPECT_TRUE(parse_untrusted_json("{\"kind\":").is_discarded());
+  auto ok = parse_untrusted_json(R"({"kind":"Status","reason":"[[["})");
+  ASSERT_TRUE(ok.is_object());
+  EXPECT_EQ(ok["reason"], "[[[");
+}
+
 TEST(HostileInput, NodeLimitIsPerFileNotPerDocument) {
   // Each document expands six anchors tenfold: about 1.23 million nodes, under the limit alone.
   std::string bomb =

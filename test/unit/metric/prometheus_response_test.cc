@@ -66,5 +66,13 @@ TEST(PrometheusResponse, WrongTypesAreErrorsNotExceptions) {
   EXPECT_EQ((*r)[0]["metric"], core::Json::object());
 }
 
+TEST(PrometheusResponse, AbsurdNestingIsAnErrorNotARecursion) {
+  std::string deep = R"({"status":"success","data":{"resultType":"vector","result":)" + std::string(100'000, '[') +
+                     std::string(100'000, ']') + "}}";
+  auto r = parse_query_response(deep);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("not JSON"), std::string::npos) << r.error().str();
+}
+
 }  // namespace
 }  // namespace slime::metric
