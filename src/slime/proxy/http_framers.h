@@ -47,8 +47,9 @@ class PassThroughParser : public http::basic_parser<isRequest> {
   void on_finish_impl(error_code&) override {}
 };
 
-// A response: nothing in it is rewritten, so head and body go on exactly as received; this only tells
-// where the head and the message end (Content-Length, chunked, or close-delimited) and the status code.
+// A response: the body goes on exactly as received (the head too, unless it carries hop-by-hop fields:
+// routing/response_head.h); this only tells where the head and the message end (Content-Length, chunked,
+// or close-delimited) and the status code.
 class ResponseFramer final : public PassThroughParser<false> {
  public:
   ResponseFramer(size_t header_limit, bool head_request) {

@@ -11,6 +11,7 @@
 #include "slime/proxy/http_framers.h"
 #include "slime/proxy/routing/destination.h"
 #include "slime/proxy/routing/h2_sniff.h"
+#include "slime/proxy/routing/response_head.h"
 #include "slime/proxy/server.h"
 
 namespace slime::proxy {
@@ -415,11 +416,28 @@ awaitable<void> serve_http1(beast::tcp_stream& down, beast::flat_buffer& buf, ui
       co_await tunnel(down, *up, opts.tunnel_idle_timeout);
       co_return;
     }
+    // The two connections are separate hops: the upstream's Connection/Keep-Alive fields stop here, and
+    // the client's connection closes only when the client asked or the body ends with the connection.
+    const bool close_client = !client_keep_alive || framer->need_eof();
+    const auto client_conn = close_client    ? ClientConnection::kClose
+                             : version == 10 ? ClientConnection::kKeepHttp10
+                                             : ClientConnection::kKeep;
+    if (size_t head_len = response_head_length(view(upbuf).substr(0, parsed)); head_len > 0) {
+      std::string rewritten;
+      if (rewrite_response_head(view(upbuf).substr(0, head_len), client_conn, rewritten)) {
+        error_code wec;
+        set_deadline(down, opts.body_idle_timeout);
+        co_await asio::async_write(down, asio::buffer(rewritten), tok(wec));
+        if (wec) co_return;
+        upbuf.consume(head_len);
+        parsed -= head_len;
+      }
+    }
     if (!co_await relay_response_rest(*up, upbuf, *framer, parsed, down, opts.body_idle_timeout))
       co_return;  // either side went away mid-body: the client sees a truncated response
     held.reusable = framer->keep_alive() && !framer->need_eof() && upbuf.size() == 0;
     if (!held.reusable) held.release();
-    if (!client_keep_alive || !framer->keep_alive() || framer->need_eof()) {
+    if (close_client) {
       error_code ignored;
       down.socket().shutdown(tcp::socket::shutdown_send, ignored);
       co_return;

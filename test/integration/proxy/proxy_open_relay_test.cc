@@ -110,6 +110,30 @@ TEST_F(ProxyTest, HopByHopFieldsStayOnTheClientsHop) {
   EXPECT_EQ(r.status, 200);
 }
 
+TEST_F(ProxyTest, TheUpstreamsHopByHopFieldsStayOnItsHop) {
+  HttpClient c(port_);
+  for (const char* path : {"/hop-fields", "/upstream-closes"}) {
+    auto r = c.request(raw_get("web.default", path));
+    ASSERT_EQ(r.status, 200) << path;
+    EXPECT_EQ(r.body, "hop");
+    EXPECT_EQ(r.headers["x-end-to-end"], "kept");
+    EXPECT_EQ(r.headers["content-length"], "3");
+    for (const char* dropped : {"connection", "keep-alive", "proxy-authenticate"})
+      EXPECT_EQ(r.headers.count(dropped), 0u) << dropped << " reached the client after " << path;
+    // X-Upstream-Hop is hop-by-hop only where the backend's Connection field names it.
+    EXPECT_EQ(r.headers.count("x-upstream-hop"), std::string(path) == "/hop-fields" ? 0u : 1u) << path;
+  }
+  // The backend closing its connection does not close the client's: the same connection goes on.
+  auto r = c.request(raw_get("web.default", "/hello"));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.body, "hello from web");
+  // A client that says close gets Connection: close and then the end of the connection.
+  r = c.request(raw_get("web.default", "/hop-fields", {"Connection: close"}));
+  EXPECT_EQ(r.status, 200);
+  EXPECT_EQ(r.headers["connection"], "close");
+  EXPECT_TRUE(c.closed_by_peer(2000));
+}
+
 TEST_F(ProxyTest, TransferEncodingWithContentLengthIs400) {
   for (const char* te : {"chunked", "gzip"}) {
     HttpClient c(port_);

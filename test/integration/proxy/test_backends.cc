@@ -262,6 +262,18 @@ void HttpBackend::serve(int fd) {
         out += size + chunk + "\r\n";
       }
       out += "0\r\n\r\n";
+    } else if (path == "/hop-fields" || path == "/upstream-closes") {
+      // Fields that describe this backend's connection: the proxy must not pass them on. /upstream-closes
+      // then closes the connection, as an HTTP/1.0-style server does after each response.
+      bool closes = path == "/upstream-closes";
+      std::string payload = "hop";
+      out = "HTTP/1.1 200 OK\r\n" + seen + (closes ? "Connection: close\r\n" : "Connection: keep-alive, X-Upstream-Hop\r\n") +
+            "Keep-Alive: timeout=5, max=100\r\nX-Upstream-Hop: secret\r\nProxy-Authenticate: Basic realm=\"up\"\r\n"
+            "X-End-To-End: kept\r\nContent-Length: " + std::to_string(payload.size()) + "\r\n\r\n" + payload;
+      if (closes) {
+        send_all(fd, out);
+        break;
+      }
     } else if (path == "/headers") {
       // Every field the backend received, one "name: value" line each (names lower case, sorted).
       std::string payload;

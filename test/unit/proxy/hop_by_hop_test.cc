@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "slime/proxy/http_framers.h"
+#include "slime/proxy/routing/response_head.h"
 
 namespace slime::proxy {
 namespace {
@@ -84,6 +85,56 @@ TEST(HopByHop, TransferEncodingMustEndInChunked) {
   EXPECT_EQ(p->ec, http::error::bad_transfer_encoding);
   p = parse("POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip, chunked\r\n\r\n");
   EXPECT_FALSE(p->ec) << p->ec.message();
+}
+
+}  // namespace
+}  // namespace slime::proxy
+
+namespace slime::proxy {
+namespace {
+
+std::string client_head(const std::string& head, ClientConnection c) {
+  std::string out = "untouched";
+  EXPECT_EQ(response_head_length(head + "body"), head.size());
+  return rewrite_response_head(head, c, out) ? out : "as is";
+}
+
+TEST(ResponseHopByHop, TheUpstreamsConnectionFieldsAreDroppedFramingStays) {
+  std::string head =
+      "HTTP/1.1 200 OK\r\nConnection: keep-alive, X-Hop\r\nKeep-Alive: timeout=5\r\nX-Hop: 1\r\n"
+      "Proxy-Authenticate: Basic realm=\"up\"\r\nUpgrade: h2c\r\nTransfer-Encoding: chunked\r\nX-End: 2\r\n\r\n";
+  EXPECT_EQ(client_head(head, ClientConnection::kKeep),
+            "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nX-End: 2\r\n\r\n");
+  // Framing fields stay even when Connection names them.
+  EXPECT_EQ(client_head("HTTP/1.1 200 OK\r\nConnection: Content-Length\r\nContent-Length: 3\r\n\r\n",
+                        ClientConnection::kKeep),
+            "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n");
+}
+
+TEST(ResponseHopByHop, ACleanHeadIsForwardedAsItCame) {
+  EXPECT_EQ(client_head("HTTP/1.1 204 No Content\r\nX-End: 2\r\n\r\n", ClientConnection::kKeep), "as is");
+  EXPECT_EQ(client_head("HTTP/1.1 204 No Content\r\n\r\n", ClientConnection::kKeep), "as is");
+}
+
+TEST(ResponseHopByHop, TheProxySaysWhatItDoesWithTheClientsConnection) {
+  std::string head = "HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 0\r\n\r\n";
+  EXPECT_EQ(client_head(head, ClientConnection::kKeep), "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n");
+  EXPECT_EQ(client_head(head, ClientConnection::kClose),
+            "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(client_head("HTTP/1.0 200 OK\r\nContent-Length: 0\r\n\r\n", ClientConnection::kKeepHttp10),
+            "HTTP/1.0 200 OK\r\nContent-Length: 0\r\nConnection: keep-alive\r\n\r\n");
+}
+
+TEST(ResponseHopByHop, FoldedAndOddLinesAreHandledWhole) {
+  // A folded field is dropped or kept whole; a head this cannot read is left as the parser took it.
+  EXPECT_EQ(client_head("HTTP/1.1 200 OK\r\nX-Hop: a\r\n b\r\nConnection: X-Hop\r\nX-End: 1\r\n c\r\n\r\n",
+                        ClientConnection::kKeep),
+            "HTTP/1.1 200 OK\r\nX-End: 1\r\n c\r\n\r\n");
+  EXPECT_EQ(client_head("HTTP/1.1 200 OK\r\nno colon here\r\nConnection: close\r\n\r\n", ClientConnection::kKeep),
+            "as is");
+  std::string out;
+  EXPECT_EQ(response_head_length("HTTP/1.1 200 OK\r\nX: 1\r\n"), 0u);
+  EXPECT_FALSE(rewrite_response_head("", ClientConnection::kClose, out));
 }
 
 }  // namespace
