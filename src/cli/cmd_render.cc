@@ -1,12 +1,10 @@
 // slime render: files in, generated Istio objects out. No cluster needed.
-#include <ctime>
-#include <iomanip>
 #include <iostream>
 #include <set>
-#include <sstream>
 
 #include "commands.h"
 #include "config_file.h"
+#include "parse_now.h"
 #include "slime/core/yaml.h"
 #include "slime/metric/fixture.h"
 #include "slime/modules/registry.h"
@@ -24,15 +22,6 @@ struct RenderArgs {
   std::string now;
   std::string metrics;  // metric fixture file (metric/fixture.h)
 };
-
-core::Result<std::chrono::system_clock::time_point> parse_now(const std::string& s) {
-  if (s.empty()) return std::chrono::system_clock::now();
-  std::tm tm{};
-  std::istringstream in(s);
-  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
-  if (in.fail()) return core::fail("expected an RFC 3339 UTC time such as 2024-01-02T03:04:05Z, got '" + s + "'", "--now");
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
-}
 
 int run_render(const RenderArgs& args) {
   auto cfg = load_config_file(args.config);

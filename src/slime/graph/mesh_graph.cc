@@ -7,6 +7,7 @@
 #include <unordered_map>
 
 #include "slime/core/kinds.h"
+#include "slime/modules/lazyload/config.h"
 #include "slime/modules/lazyload/fence.h"
 #include "slime/modules/lazyload/names.h"
 
@@ -208,6 +209,20 @@ MeshGraph build_graph(const core::Snapshot& snapshot, const GraphOptions& option
                                        static_cast<double>(g.mesh_services);
   }
   return g;
+}
+
+GraphOptions graph_options(const std::vector<core::ModuleConfig>& configs, std::chrono::system_clock::time_point now) {
+  GraphOptions o;
+  o.now = now;
+  for (const auto& mc : configs) {
+    if (mc.effective_kind() != "lazyload" || !mc.enable) continue;
+    auto parsed = lazyload::parse_config(mc);
+    if (!parsed) continue;  // the module reports its own configuration errors
+    o.learned_via = parsed->config.metric_source == lazyload::MetricSource::kPrometheus ? Via::kPrometheus : Via::kAccessLog;
+    o.dependency_ttl = parsed->config.dependency_ttl;
+    break;
+  }
+  return o;
 }
 
 }  // namespace slime::graph

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "slime/core/config.h"
 #include "slime/core/error.h"
 #include "slime/core/snapshot.h"
 
@@ -70,5 +71,9 @@ struct GraphOptions {
 };
 
 MeshGraph build_graph(const core::Snapshot& snapshot, const GraphOptions& options);
+
+// How learned dependencies are labelled and when they expire, from the first enabled lazyload entry of the
+// module configuration (its metricSourceType and dependencyTtl); defaults without one.
+GraphOptions graph_options(const std::vector<core::ModuleConfig>& configs, std::chrono::system_clock::time_point now);
 
 }  // namespace slime::graph
