@@ -1,0 +1,19 @@
+#pragma once
+// The read-only web view of `slime run --ui`: /ui (one self-contained page embedded in the binary: HTML, CSS
+// and JS, no CDN), and the JSON behind it, /api/v1/graph[?namespace=NS] and /api/v1/modules[?namespace=NS].
+// GET and HEAD only; each answer is built from one consistent read of the controller's cache and bounded
+// (graph/graph_view.h), so a 5,000-Service mesh answers with its namespaces, not a dump.
+#include "slime/graph/mesh_graph.h"
+#include "slime/runtime/admin_server.h"
+#include "slime/store/shared_store.h"
+
+namespace slime::runtime {
+
+// `graph` says how learned dependencies are labelled (lazyload's metric source) and their TTL; its `now`
+// is replaced by the time of each request.
+void add_ui_routes(AdminServer& server, const store::SharedStore& store, graph::GraphOptions graph);
+
+// The page itself (for tests that check what it does without a browser).
+const char* ui_page();
+
+}  // namespace slime::runtime
