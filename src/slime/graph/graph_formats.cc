@@ -52,6 +52,15 @@ std::string edge_label(const Json& e) {
   return str(e, "via");
 }
 
+// Box labels fit their 200-pixel boxes (as on the /ui page); the full name is in the tooltip.
+std::string clip(const std::string& s) {
+  constexpr size_t kChars = 26;
+  if (s.size() <= kChars) return s;
+  size_t cut = kChars - 1;
+  while (cut > 0 && (static_cast<unsigned char>(s[cut]) & 0xC0) == 0x80) --cut;  // not inside a UTF-8 sequence
+  return s.substr(0, cut) + "\u2026";
+}
+
 bool is_static(const Json& e) { return str(e, "via") == "static"; }
 
 }  // namespace
@@ -96,7 +105,8 @@ std::string to_svg(const Json& view) {
     int x = kLeft + col * kColumn;
     boxes << "<g class=\"ns\"><rect x=\"" << x - 10 << "\" y=\"" << kTop - 40 << "\" width=\"" << kBoxW + 20
           << "\" height=\"" << nodes.size() * kRow + 50 << "\" rx=\"8\" fill=\"#f4f6f8\" stroke=\"#c8d0d8\"/>"
-          << "<text x=\"" << x << "\" y=\"" << kTop - 20 << "\" font-weight=\"bold\">" << xml_escape(group) << "</text></g>\n";
+          << "<text x=\"" << x << "\" y=\"" << kTop - 20 << "\" font-weight=\"bold\">" << xml_escape(clip(group))
+          << "</text><title>" << xml_escape(group) << "</title></g>\n";
     for (size_t r = 0; r < nodes.size(); ++r) {
       const Json& n = *nodes[r];
       int y = kTop + static_cast<int>(r) * kRow;
@@ -105,7 +115,8 @@ std::string to_svg(const Json& view) {
       boxes << "<g class=\"node " << xml_escape(kind) << "\"><rect x=\"" << x << "\" y=\"" << y << "\" width=\"" << kBoxW
             << "\" height=\"" << kBoxH << "\" rx=\"6\" fill=\"#fff\" stroke=\"" << (n.value("fenced", false) ? "#2b6cb0" : "#889")
             << "\"" << (kind == "external" ? " stroke-dasharray=\"4 3\"" : "") << "/><text x=\"" << x + 8 << "\" y=\""
-            << y + 20 << "\">" << xml_escape(str(n, "name")) << "</text></g>\n";
+            << y + 20 << "\">" << xml_escape(clip(str(n, "name"))) << "</text><title>" << xml_escape(str(n, "id"))
+            << "</title></g>\n";
     }
     rows = std::max(rows, nodes.size());
     ++col;
