@@ -1,6 +1,10 @@
 #include "slime/runtime/ui_routes.h"
 
+#include <atomic>
 #include <chrono>
+#include <map>
+#include <memory>
+#include <mutex>
 
 #include "slime/graph/graph_view.h"
 #include "slime/graph/modules_summary.h"
@@ -24,36 +28,83 @@ std::string query(const AdminRequest& req, const char* key) {
   return it == req.query.end() ? std::string() : it->second;
 }
 
-AdminResponse json_response(const core::Json& doc) {
+// Answers by query, valid while the store's generation (bumped on every change) is the one they were built at.
+class AnswerCache {
+ public:
+  static constexpr auto kMaxAge = std::chrono::seconds(5);
+  static constexpr size_t kMaxEntries = 64;  // distinct namespace filters kept; beyond, start over
+
+  void changed() { ++generation_; }
+
+  template <typename Build>
+  std::string get(const std::string& key, Build build) {
+    const uint64_t gen = generation_.load();  // read before building: the answer is at least this fresh
+    const auto now = std::chrono::steady_clock::now();
+    {
+      std::lock_guard lock(mu_);
+      auto it = entries_.find(key);
+      if (it != entries_.end() && it->second.generation == gen && now - it->second.built < kMaxAge) return it->second.body;
+    }
+    std::string body = build();
+    std::lock_guard lock(mu_);
+    if (entries_.size() >= kMaxEntries) entries_.clear();
+    entries_[key] = Entry{gen, now, body};
+    return body;
+  }
+
+ private:
+  struct Entry {
+    uint64_t generation;
+    std::chrono::steady_clock::time_point built;
+    std::string body;
+  };
+  std::atomic<uint64_t> generation_{0};
+  std::mutex mu_;
+  std::map<std::string, Entry> entries_;
+};
+
+std::string dump(const core::Json& doc) {
   // error_handler::replace: a name with invalid UTF-8 must not throw out of the handler.
-  return AdminResponse{200, doc.dump(-1, ' ', false, core::Json::error_handler_t::replace) + "\n", "application/json"};
+  return doc.dump(-1, ' ', false, core::Json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace
 
 const char* ui_page() { return kPage; }
 
-void add_ui_routes(AdminServer& server, const store::SharedStore& store, graph::GraphOptions options) {
+void add_ui_routes(AdminServer& server, store::SharedStore& store, graph::GraphOptions options) {
+  // Shared with the store's listener: whichever of the two lives longer keeps the caches.
+  auto graphs = std::make_shared<AnswerCache>();
+  auto modules = std::make_shared<AnswerCache>();
+  store.subscribe([graphs, modules](const store::SharedStore::ObjectPtr&, const store::SharedStore::ObjectPtr&) {
+    graphs->changed();
+    modules->changed();
+  });
   server.route(
       "/ui", [](const AdminRequest&) { return AdminResponse{200, kPage, "text/html; charset=utf-8"}; }, kRead);
   server.route(
       "/api/v1/graph",
-      [&store, options](const AdminRequest& req) {
+      [&store, options, graphs](const AdminRequest& req) {
         graph::ViewOptions view;
         view.ns = query(req, "namespace");
         if (!valid_namespace(view.ns)) return AdminResponse{400, "namespace: expected at most 253 characters\n"};
-        graph::GraphOptions now = options;
-        now.now = std::chrono::system_clock::now();
-        auto doc = store.read([&](const core::Snapshot& s) { return graph::graph_view(graph::build_graph(s, now), view); });
-        return json_response(doc);
+        auto body = graphs->get(view.ns, [&] {
+          graph::GraphOptions now = options;
+          now.now = std::chrono::system_clock::now();
+          return dump(store.read([&](const core::Snapshot& s) { return graph::graph_view(graph::build_graph(s, now), view); }));
+        });
+        return AdminResponse{200, std::move(body), "application/json"};
       },
       kRead);
   server.route(
       "/api/v1/modules",
-      [&store](const AdminRequest& req) {
+      [&store, modules](const AdminRequest& req) {
         std::string ns = query(req, "namespace");
         if (!valid_namespace(ns)) return AdminResponse{400, "namespace: expected at most 253 characters\n"};
-        return json_response(store.read([&](const core::Snapshot& s) { return graph::modules_summary(s, ns); }));
+        auto body = modules->get(ns, [&] {
+          return dump(store.read([&](const core::Snapshot& s) { return graph::modules_summary(s, ns); }));
+        });
+        return AdminResponse{200, std::move(body), "application/json"};
       },
       kRead);
 }
