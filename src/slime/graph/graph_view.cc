@@ -48,7 +48,8 @@ Json graph_view(const MeshGraph& graph, const ViewOptions& options) {
   std::map<std::string, size_t> services_per_ns;
   for (const auto& n : graph.nodes) {
     by_id[n.id] = &n;
-    if (n.kind == NodeKind::kService) ++services_per_ns[n.ns];
+    // Every namespace a node lives in is a filter choice (a workload fence's namespace may hold no Service).
+    if (n.kind != NodeKind::kExternal) services_per_ns[n.ns] += n.kind == NodeKind::kService ? 1 : 0;
   }
   Json out = Json::object();
   out["meshServices"] = graph.mesh_services;

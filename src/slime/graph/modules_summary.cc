@@ -19,16 +19,23 @@ const Json& at(const Json& j, const char* key) {
 
 Json scalar_or_null(const Json& j) { return j.is_primitive() ? j : Json(); }
 
-// One descriptor: the spec's quota expression and condition, the limiter's evaluated quota from the status.
-Json descriptor_json(const Json& spec_d, const Json& status_d) {
-  const Json& sa = at(spec_d, "action");
-  const Json& ta = at(status_d, "action");
-  Json d{{"quotaExpression", scalar_or_null(at(sa, "quota"))},
-         {"quota", scalar_or_null(at(ta, "quota"))},
-         {"strategy", scalar_or_null(at(sa, "strategy"))},
-         {"condition", scalar_or_null(at(spec_d, "condition"))},
-         {"fillIntervalSeconds", scalar_or_null(at(at(sa, "fill_interval"), "seconds"))}};
-  return d;
+// One descriptor as the user wrote it: the quota expression and the condition under which it applies.
+Json descriptor_json(const Json& spec_d) {
+  const Json& a = at(spec_d, "action");
+  return Json{{"quotaExpression", scalar_or_null(at(a, "quota"))},
+              {"strategy", scalar_or_null(at(a, "strategy"))},
+              {"condition", scalar_or_null(at(spec_d, "condition"))},
+              {"fillIntervalSeconds", scalar_or_null(at(at(a, "fill_interval"), "seconds"))}};
+}
+
+// One descriptor in force: status.ratelimitStatus lists only those whose condition holds, with the quota
+// evaluated, so it cannot be paired with the spec's list by position.
+Json effective_json(const Json& status_d) {
+  const Json& a = at(status_d, "action");
+  // The status is written with protojson names (fillInterval); the spec as users write it (fill_interval).
+  return Json{{"quota", scalar_or_null(at(a, "quota"))},
+              {"strategy", scalar_or_null(at(a, "strategy"))},
+              {"fillIntervalSeconds", scalar_or_null(at(at(a, "fillInterval"), "seconds"))}};
 }
 
 Json limiter_json(const core::Object& o) {
@@ -37,13 +44,12 @@ Json limiter_json(const core::Object& o) {
   const Json& status_sets = at(o.status(), "ratelimitStatus");
   if (spec_sets.is_object()) {
     for (const auto& [name, set] : spec_sets.items()) {
-      Json descriptors = Json::array();
-      const Json& spec_ds = at(set, "descriptor");
-      const Json& status_ds = at(at(status_sets, name.c_str()), "descriptor");
-      if (spec_ds.is_array())
-        for (size_t i = 0; i < spec_ds.size() && i < 50; ++i)
-          descriptors.push_back(descriptor_json(spec_ds[i], status_ds.is_array() && i < status_ds.size() ? status_ds[i] : Json()));
-      sets.push_back(Json{{"name", name}, {"descriptors", std::move(descriptors)}});
+      Json descriptors = Json::array(), effective = Json::array();
+      if (const Json& ds = at(set, "descriptor"); ds.is_array())
+        for (size_t i = 0; i < ds.size() && i < 50; ++i) descriptors.push_back(descriptor_json(ds[i]));
+      if (const Json& ds = at(at(status_sets, name.c_str()), "descriptor"); ds.is_array())
+        for (size_t i = 0; i < ds.size() && i < 50; ++i) effective.push_back(effective_json(ds[i]));
+      sets.push_back(Json{{"name", name}, {"descriptors", std::move(descriptors)}, {"effective", std::move(effective)}});
     }
   }
   Json metrics = Json::object();

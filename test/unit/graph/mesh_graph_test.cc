@@ -167,7 +167,9 @@ TEST(GraphView, SmallMeshShowsEveryServiceAndEdge) {
   EXPECT_EQ(view["edges"].size(), 6u);
   EXPECT_EQ(view["nodes"].size(), view["totalNodes"].get<size_t>());
   EXPECT_FALSE(view["truncated"].get<bool>());
-  EXPECT_EQ(view["namespaces"].size(), 2u);  // namespaces holding Services: default, istio-system
+  // default and istio-system hold Services, tools only the tester's workload fence.
+  ASSERT_EQ(view["namespaces"].size(), 3u);
+  EXPECT_EQ(view["namespaces"][2], (Json{{"name", "tools"}, {"services", 0}}));
 }
 
 TEST(GraphView, NamespaceFilterKeepsItsEdgesAndTheirOtherEnds) {
@@ -223,8 +225,9 @@ TEST(ModulesSummary, LimitersPluginManagersAndCanaries) {
   store::MemoryStore s;
   put(s, R"({"apiVersion":"microservice.slime.io/v1alpha2","kind":"SmartLimiter","metadata":{"name":"reviews","namespace":"default"},
     "spec":{"sets":{"_base":{"descriptor":[{"action":{"fill_interval":{"seconds":60},"quota":"300/{{._base.pod}}","strategy":"average"},
-                                            "condition":"{{._base.pod}} > 2"}]}}},
-    "status":{"ratelimitStatus":{"_base":{"descriptor":[{"action":{"fill_interval":{"seconds":60},"quota":"100"}}]}},
+                                            "condition":"{{._base.pod}} > 2"}]},
+                    "v2":{"descriptor":[{"action":{"fill_interval":{"seconds":1},"quota":"5"},"condition":"{{.v2.pod}} > 9"}]}}},
+    "status":{"ratelimitStatus":{"_base":{"descriptor":[{"action":{"fillInterval":{"seconds":60},"quota":"100"}}]}},
               "metricStatus":{"_base.pod":"3"}}})");
   put(s, R"({"apiVersion":"microservice.slime.io/v1alpha1","kind":"PluginManager","metadata":{"name":"pm","namespace":"default"},
     "spec":{"workloadLabels":{"app":"reviews"},"plugin":[{"name":"envoy.filters.http.cors","enable":true}]}})");
@@ -233,9 +236,12 @@ TEST(ModulesSummary, LimitersPluginManagersAndCanaries) {
     "conditions":[{"type":"RoutesConflict","status":"False","reason":"RoutesOwned"}]}})");
   auto m = modules_summary(s);
   ASSERT_EQ(m["smartLimiters"].size(), 1u);
-  const auto& d = m["smartLimiters"][0]["sets"][0]["descriptors"][0];
-  EXPECT_EQ(d["quota"], "100");
+  const auto& set = m["smartLimiters"][0]["sets"][0];
+  const auto& d = set["descriptors"][0];
   EXPECT_EQ(d["quotaExpression"], "300/{{._base.pod}}");
+  EXPECT_EQ(set["effective"][0]["quota"], "100");
+  EXPECT_EQ(set["effective"][0]["fillIntervalSeconds"], 60);
+  EXPECT_EQ(m["smartLimiters"][0]["sets"][1]["effective"].size(), 0u);  // its condition does not hold
   EXPECT_EQ(d["condition"], "{{._base.pod}} > 2");
   EXPECT_EQ(m["smartLimiters"][0]["metrics"]["_base.pod"], "3");
   EXPECT_EQ(m["pluginManagers"][0]["plugins"][0]["name"], "envoy.filters.http.cors");
