@@ -5,14 +5,11 @@
 #include <set>
 
 #include "commands.h"
-#include "config_file.h"
-#include "parse_now.h"
+#include "offline_inputs.h"
 #include "slime/graph/graph_formats.h"
 #include "slime/graph/graph_view.h"
 #include "slime/graph/mesh_graph.h"
-#include "slime/modules/registry.h"
 #include "slime/render/render.h"
-#include "slime/store/manifest_loader.h"
 #include "slime/store/memory_store.h"
 
 namespace slime::cli {
@@ -28,57 +25,38 @@ struct GraphArgs {
 };
 
 int run_graph(const GraphArgs& args) {
-  auto cfg = load_config_file(args.config);
-  if (!cfg) {
-    std::cerr << "error: " << cfg.error().str() << '\n';
-    return 2;
-  }
-  auto now = parse_now(args.now);
-  if (!now) {
-    std::cerr << "error: " << now.error().str() << '\n';
-    return 2;
-  }
-  auto instances = modules::instantiate(*cfg);
-  if (!instances) {
-    std::cerr << "error: " << instances.error().str() << '\n';
-    return 2;
-  }
-  for (const auto& w : instances->warnings) std::cerr << "warning: " << w.str() << '\n';
-
-  auto loaded = store::load_paths(args.paths);
-  std::vector<core::Object> inputs;
-  inputs.reserve(loaded.objects.size());
-  for (auto& l : loaded.objects) inputs.push_back(std::move(l.object));
+  auto in = load_offline_inputs(args.config, args.now, args.paths);
+  if (!in) return 2;
 
   store::MemoryStore snapshot;
   std::vector<core::Error> problems;
   if (args.no_render) {
-    for (auto& o : inputs) snapshot.put(std::move(o));
+    for (auto& o : in->objects) snapshot.put(std::move(o));
   } else {
     render::RenderOptions options;
-    options.now = *now;
+    options.now = in->now;
     options.keep_inputs = true;
     core::NoMetrics metrics;
-    auto result = render::render(std::move(inputs), instances->modules, metrics, options);
+    auto result = render::render(std::move(in->objects), in->instances.modules, metrics, options);
     // Inputs as the modules left them (statuses written), then what they generated on top.
     for (auto& o : result.inputs) snapshot.put(std::move(o));
     for (auto& o : result.generated) snapshot.put(std::move(o));
     problems = std::move(result.problems);
   }
-  auto graph = graph::build_graph(snapshot, graph::graph_options(instances->configs, *now));
+  auto graph = graph::build_graph(snapshot, graph::graph_options(in->instances.configs, in->now));
   auto view = graph::graph_view(graph, graph::unbounded_view(args.ns));
   // Load and render errors belong to the same review as the graph's own.
-  for (const auto* list : {&loaded.errors, &problems})
+  for (const auto* list : {&in->load_errors, &problems})
     for (const auto& e : *list) view["problems"].push_back(e.str());
 
   if (args.output == "dot") std::cout << graph::to_dot(view);
   else if (args.output == "svg") std::cout << graph::to_svg(view);
   else std::cout << view.dump(2) << '\n';
 
-  for (const auto& e : loaded.errors) std::cerr << "error: " << e.str() << '\n';
+  for (const auto& e : in->load_errors) std::cerr << "error: " << e.str() << '\n';
   for (const auto& e : problems) std::cerr << "error: " << e.str() << '\n';
   for (const auto& e : graph.problems) std::cerr << "error: " << e.str() << '\n';
-  return loaded.errors.empty() && problems.empty() && graph.problems.empty() ? 0 : 1;
+  return in->load_errors.empty() && problems.empty() && graph.problems.empty() ? 0 : 1;
 }
 
 }  // namespace

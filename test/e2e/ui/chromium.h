@@ -18,10 +18,10 @@
 
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
 #include "slime/core/json.h"
+#include "slime_process.h"  // http_get
 
 namespace slime::testing {
 
@@ -87,7 +87,7 @@ class Chromium {
       int port = 0;
       if (in >> port && port > 0) {
         try {
-          auto pages = core::Json::parse(get(port, "/json/list"));
+          auto pages = core::Json::parse(http_get(port, "/json/list").body);
           for (const auto& p : pages)
             if (p.value("type", "") == "page" && p.value("url", "").find(url_part) != std::string::npos) {
               std::string ws = p.value("webSocketDebuggerUrl", "");
@@ -135,20 +135,6 @@ class Chromium {
 
  private:
   using Ws = boost::beast::websocket::stream<boost::asio::ip::tcp::socket>;
-
-  static std::string get(int port, const std::string& target) {
-    namespace http = boost::beast::http;
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::socket sock(io);
-    sock.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
-    http::request<http::string_body> req{http::verb::get, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    http::write(sock, req);
-    boost::beast::flat_buffer buf;
-    http::response<http::string_body> resp;
-    http::read(sock, buf, resp);
-    return resp.body();
-  }
 
   void open_ws(int port, const std::string& path) {
     ws_ = std::make_unique<Ws>(io_);

@@ -59,13 +59,6 @@ class DetailsBackend {
   std::thread thread_;
 };
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 // An HTTP request through the proxy from productpage's pod address, as its Envoy would send an unknown host.
 int call_from_productpage(int proxy_port) {
   namespace http = boost::beast::http;
@@ -104,7 +97,7 @@ class UiBrowser : public ::testing::Test {
     fs::remove_all(work_);
     fs::create_directories(work_ / "state");
     // The proxy example's mesh, with details served by this test's backend instead of a fixed port.
-    std::string mesh = slurp(fs::path(SLIME_SOURCE_DIR) / "examples/proxy/mesh.yaml");
+    std::string mesh = slime::testing::slurp(fs::path(SLIME_SOURCE_DIR) / "examples/proxy/mesh.yaml");
     mesh = std::regex_replace(mesh, std::regex(R"(\{ip: 127\.0\.0\.1\}\]\n  ports: \[\{name: http, port: 8000\}\])"),
                               "{ip: 127.0.0.3}]\n  ports: [{name: http, port: " + std::to_string(backend_.port()) + "}]");
     ASSERT_NE(mesh.find(std::to_string(backend_.port())), std::string::npos) << "examples/proxy/mesh.yaml changed shape";
