@@ -87,9 +87,34 @@ Json graph_view(const MeshGraph& graph, const ViewOptions& options) {
       Json edge{{"from", pair.first}, {"to", pair.second}, {"count", total}, {"byVia", by_via}};
       truncated |= !push_capped(edges, std::move(edge), options.max_edges);
     }
-    // Workloads by id, capped: their Sidecar figures do not aggregate.
-    for (const auto& w : graph.workloads)
-      truncated |= !push_capped(workloads, workload_json(w, graph.mesh_services), options.max_nodes);
+    // Workloads per namespace: means of their Sidecar figures, the number of fences and of dependencies.
+    struct Sum {
+      size_t fences = 0, with_sidecar = 0, hosts = 0, received = 0, dependencies = 0;
+      double excluded = 0;
+    };
+    std::map<std::string, Sum> per_ns;
+    for (const auto& w : graph.workloads) {
+      Sum& sum = per_ns[w.id.substr(0, w.id.find('/'))];
+      ++sum.fences;
+      sum.with_sidecar += w.has_sidecar ? 1 : 0;
+      sum.hosts += w.sidecar_hosts;
+      sum.received += w.services_received;
+      sum.dependencies += w.dependencies;
+      sum.excluded += w.excluded_share;
+    }
+    for (const auto& [ns, sum] : per_ns) {
+      const double n = static_cast<double>(sum.fences);
+      Json row{{"id", ns},
+               {"workloads", sum.fences},
+               {"enabled", true},
+               {"hasSidecar", sum.with_sidecar == sum.fences},
+               {"sidecarHosts", static_cast<size_t>(static_cast<double>(sum.hosts) / n + 0.5)},
+               {"servicesReceived", static_cast<size_t>(static_cast<double>(sum.received) / n + 0.5)},
+               {"meshServices", graph.mesh_services},
+               {"dependencies", sum.dependencies},
+               {"excludedShare", sum.excluded / n}};
+      truncated |= !push_capped(workloads, std::move(row), options.max_nodes);
+    }
   } else {
     out["view"] = options.ns.empty() ? "services" : "namespace";
     if (!options.ns.empty()) out["namespace"] = options.ns;

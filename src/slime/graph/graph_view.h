@@ -1,8 +1,9 @@
 #pragma once
 // What /api/v1/graph and `slime graph -o json` answer: a bounded view of a MeshGraph.
 // - no namespace, a small mesh (at most `full_view_limit` nodes): every node and edge ("view": "services");
-// - no namespace, a larger mesh: one node per namespace and one edge per namespace pair with counts by how
-//   they were learned ("view": "namespaces") — a 5,000-Service mesh answers with its namespaces, not a dump;
+// - no namespace, a larger mesh: one node per namespace, one edge per namespace pair with counts by how
+//   they were learned, and one workloads row per namespace with the means of its fences' Sidecar figures
+//   ("view": "namespaces") — a 5,000-Service mesh answers with its namespaces, not a dump;
 // - a namespace: its nodes and workloads, the edges touching it and the nodes at their other ends
 //   ("view": "namespace").
 // Every list is capped (`max_nodes`, `max_edges`); `truncated` and the `total*` counts say what was left out.

@@ -204,6 +204,10 @@ TEST(GraphView, ALargeMeshIsAggregatedByNamespaceAndBounded) {
   EXPECT_EQ(view["edges"].size(), 50u);
   EXPECT_EQ(view["edges"][0]["count"], 1);
   EXPECT_EQ(view["edges"][0]["byVia"]["accesslog"], 1);
+  ASSERT_EQ(view["workloads"].size(), 50u);  // one row per namespace
+  EXPECT_EQ(view["workloads"][0]["workloads"], 1);
+  EXPECT_EQ(view["workloads"][0]["dependencies"], 1);
+  EXPECT_LT(view.dump().size(), 64u * 1024);
 
   ViewOptions small;
   small.max_nodes = 10;
