@@ -251,4 +251,14 @@ TEST_F(UiBrowser, WithoutUiThePathsDoNotExistAndWithItTheyAreReadOnly) {
   EXPECT_EQ(resp.result_int(), 405u);
 }
 
+TEST_F(UiBrowser, UiWithoutADebugListenerIsAStartError) {
+  const fs::path log = work_ / "run-no-debug.log";
+  const std::string cmd = std::string(SLIME_BINARY_DIR) + "/bin/slime run --state-dir " + (work_ / "state").string() +
+                          " --admin-addr 127.0.0.1:0 --debug-addr off --als-addr off --ui >" + log.string() + " 2>&1";
+  const int raw = std::system(cmd.c_str());
+  EXPECT_TRUE(WIFEXITED(raw) && WEXITSTATUS(raw) == 1) << raw;
+  EXPECT_NE(slime::testing::slurp(log).find("--ui serves the page on the debug listener, which is off"), std::string::npos)
+      << slime::testing::slurp(log);
+}
+
 }  // namespace
