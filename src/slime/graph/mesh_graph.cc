@@ -211,6 +211,8 @@ MeshGraph build_graph(const core::Snapshot& snapshot, const GraphOptions& option
   return g;
 }
 
+std::vector<core::GroupKind> graph_kinds() { return {core::kServiceGk, lazyload::kServiceFenceGk, core::kSidecarGk}; }
+
 GraphOptions graph_options(const std::vector<core::ModuleConfig>& configs, std::chrono::system_clock::time_point now) {
   GraphOptions o;
   o.now = now;

@@ -72,6 +72,9 @@ struct GraphOptions {
 
 MeshGraph build_graph(const core::Snapshot& snapshot, const GraphOptions& options);
 
+// The kinds build_graph reads (Services, ServiceFences, Sidecars): a caller may hand it a snapshot of just these.
+std::vector<core::GroupKind> graph_kinds();
+
 // How learned dependencies are labelled and when they expire, from the first enabled lazyload entry of the
 // module configuration (its metricSourceType and dependencyTtl); defaults without one.
 GraphOptions graph_options(const std::vector<core::ModuleConfig>& configs, std::chrono::system_clock::time_point now);

@@ -109,6 +109,8 @@ Json list_of(const core::Snapshot& snapshot, const core::GroupKind& gk, const st
 
 }  // namespace
 
+std::vector<core::GroupKind> modules_kinds() { return {kSmartLimiterGk, kPluginManagerGk, kCanaryReleaseGk}; }
+
 Json modules_summary(const core::Snapshot& snapshot, const std::string& ns, size_t max_items) {
   bool truncated = false;
   Json out = Json::object();

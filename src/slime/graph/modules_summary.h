@@ -5,6 +5,7 @@
 // conditions). Each list is capped at `max_items` per kind, `truncated` says so.
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "slime/core/json.h"
 #include "slime/core/snapshot.h"
@@ -12,5 +13,8 @@
 namespace slime::graph {
 
 core::Json modules_summary(const core::Snapshot& snapshot, const std::string& ns = {}, size_t max_items = 500);
+
+// The kinds modules_summary reads.
+std::vector<core::GroupKind> modules_kinds();
 
 }  // namespace slime::graph

@@ -1,7 +1,8 @@
 #pragma once
 // The read-only web view of `slime run --ui`: /ui (one self-contained page embedded in the binary: HTML, CSS
 // and JS, no CDN), and the JSON behind it, /api/v1/graph[?namespace=NS] and /api/v1/modules[?namespace=NS].
-// GET and HEAD only; each answer is built from one consistent read of the controller's cache and bounded
+// GET and HEAD only; each answer is built from one consistent copy of the controller's cache (pointers
+// copied under the store's lock, the graph built outside it) and bounded
 // (graph/graph_view.h), so a 5,000-Service mesh answers with its namespaces, not a dump. Answers are kept
 // per query until the store changes (at most 5 s, for expiry that depends on the clock): an open page polls
 // every second, and a quiet mesh should not pay for building the graph each time.
