@@ -22,6 +22,8 @@ if [ "${1:-}" != "--build-only" ]; then
     clang-19 libclang-rt-19-dev
     # real servers and load tools used by integration tests and benchmarks
     prometheus wrk curl
+    # the /ui browser test (test/e2e/ui): a real headless browser, driven over the DevTools protocol
+    chromium
   )
 fi
 

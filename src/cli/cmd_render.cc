@@ -1,17 +1,12 @@
 // slime render: files in, generated Istio objects out. No cluster needed.
-#include <ctime>
-#include <iomanip>
 #include <iostream>
 #include <set>
-#include <sstream>
 
 #include "commands.h"
-#include "config_file.h"
+#include "offline_inputs.h"
 #include "slime/core/yaml.h"
 #include "slime/metric/fixture.h"
-#include "slime/modules/registry.h"
 #include "slime/render/render.h"
-#include "slime/store/manifest_loader.h"
 
 namespace slime::cli {
 namespace {
@@ -25,43 +20,12 @@ struct RenderArgs {
   std::string metrics;  // metric fixture file (metric/fixture.h)
 };
 
-core::Result<std::chrono::system_clock::time_point> parse_now(const std::string& s) {
-  if (s.empty()) return std::chrono::system_clock::now();
-  std::tm tm{};
-  std::istringstream in(s);
-  in >> std::get_time(&tm, "%Y-%m-%dT%H:%M:%S");
-  if (in.fail()) return core::fail("expected an RFC 3339 UTC time such as 2024-01-02T03:04:05Z, got '" + s + "'", "--now");
-  return std::chrono::system_clock::from_time_t(timegm(&tm));
-}
-
 int run_render(const RenderArgs& args) {
-  auto cfg = load_config_file(args.config);
-  if (!cfg) {
-    std::cerr << "error: " << cfg.error().str() << '\n';
-    return 2;
-  }
-  auto now = parse_now(args.now);
-  if (!now) {
-    std::cerr << "error: " << now.error().str() << '\n';
-    return 2;
-  }
-  auto instances = modules::instantiate(*cfg);
-  if (!instances) {
-    std::cerr << "error: " << instances.error().str() << '\n';
-    return 2;
-  }
-  for (const auto& w : instances->warnings) std::cerr << "warning: " << w.str() << '\n';
-  // Rendering without a configured module would print a partial result that looks complete.
-  for (const auto& e : instances->missing) std::cerr << "error: " << e.str() << '\n';
-  if (!instances->missing.empty()) return 2;
-
-  auto loaded = store::load_paths(args.paths);
-  std::vector<core::Object> inputs;
-  inputs.reserve(loaded.objects.size());
-  for (auto& l : loaded.objects) inputs.push_back(std::move(l.object));
+  auto in = load_offline_inputs(args.config, args.now, args.paths);
+  if (!in) return 2;
 
   render::RenderOptions options;
-  options.now = *now;
+  options.now = in->now;
   options.keep_inputs = args.all;
   metric::MetricFixture metrics;
   if (!args.metrics.empty()) {
@@ -72,7 +36,7 @@ int run_render(const RenderArgs& args) {
     }
     metrics = std::move(*fixture);
   }
-  auto result = render::render(std::move(inputs), instances->modules, metrics, options);
+  auto result = render::render(std::move(in->objects), in->instances.modules, metrics, options);
 
   std::vector<core::Json> docs;
   if (args.all) {
@@ -105,9 +69,9 @@ int run_render(const RenderArgs& args) {
               << ev.regarding.name << ": " << ev.type << " " << ev.reason << ": " << ev.message << '\n';
   if (!args.metrics.empty())
     for (const auto& q : metrics.unanswered()) std::cerr << "note: the metric fixture has no value for " << q << '\n';
-  for (const auto& e : loaded.errors) std::cerr << "error: " << e.str() << '\n';
+  for (const auto& e : in->load_errors) std::cerr << "error: " << e.str() << '\n';
   for (const auto& e : result.problems) std::cerr << "error: " << e.str() << '\n';
-  return loaded.errors.empty() && result.problems.empty() ? 0 : 1;
+  return in->load_errors.empty() && result.problems.empty() ? 0 : 1;
 }
 
 }  // namespace

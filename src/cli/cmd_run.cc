@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "config_file.h"
+#include "slime/graph/mesh_graph.h"
 #include "slime/learning/als_extension.h"
 #include "slime/learning/learning_loop.h"
 #include "slime/modules/lazyload/config.h"
@@ -74,6 +75,7 @@ int run_run(RunArgs args) {
   for (auto& m : instances->modules) mods.push_back(m.get());
 
   auto& svc = args.svc;
+  svc.ui_graph = graph::graph_options(instances->configs, {});
   if (svc.state_dir.empty() && svc.kubeconfig.empty() && !std::getenv("KUBERNETES_SERVICE_HOST")) {
     // Neither flag and not in a pod: fall back to $KUBECONFIG like kubectl, else explain.
     svc.kubeconfig = env_or("KUBECONFIG", "");
@@ -161,6 +163,8 @@ void add_run_command(CLI::App& app, Runner& run) {
   cmd->add_option("--debug-addr", args->svc.debug_addr,
                   "Debug HTTP address: /debug/config, log level, svfReset (POST). Default: the admin address when "
                   "that is loopback, else 127.0.0.1:8083; 'off' disables");
+  cmd->add_flag("--ui", args->svc.ui,
+                "Serve the read-only mesh view on the debug listener: /ui, /api/v1/graph, /api/v1/modules (docs/ui.md)");
   cmd->add_option("--namespace", args->svc.watch_namespace, "Only watch this namespace (default: all; env WATCH_NAMESPACE)");
   cmd->add_option("--workers", args->svc.workers, "Reconcile workers per module")->capture_default_str()->check(CLI::Range(1, 64));
   cmd->add_option("--qps", args->svc.qps, "Client-side API request limit (default: unthrottled)");

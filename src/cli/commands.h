@@ -15,5 +15,6 @@ void add_version_command(CLI::App& app, Runner& run);
 void add_boot_command(CLI::App& app, Runner& run);
 void add_proxy_command(CLI::App& app, Runner& run);
 void add_module_command(CLI::App& app, Runner& run);  // cmd_module.cc: `slime module new`
+void add_graph_command(CLI::App& app, Runner& run);   // cmd_graph.cc: `slime graph`
 
 }  // namespace slime::cli

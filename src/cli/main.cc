@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   slime::cli::add_boot_command(app, run);
   slime::cli::add_proxy_command(app, run);
   slime::cli::add_module_command(app, run);
+  slime::cli::add_graph_command(app, run);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -12,6 +12,7 @@
 #include "slime/runtime/kube_cluster.h"
 #include "slime/runtime/manager.h"
 #include "slime/runtime/metrics.h"
+#include "slime/runtime/ui_routes.h"
 #include "slime/store/manifest_dir.h"
 
 namespace slime::runtime {
@@ -93,6 +94,7 @@ void add_debug_routes(AdminServer& admin, Manager& manager, store::ManifestDirCl
   admin.route("/debug/loglevel", log_level, {"GET", "HEAD", "POST"});
   admin.route("/log/level", log_level, {"GET", "HEAD", "POST"});
   for (const auto& [path, handler] : opts.debug_post_routes) admin.route(path, handler, {"POST"});
+  if (opts.ui) add_ui_routes(admin, manager.cluster().store(), opts.ui_graph);
 }
 
 }  // namespace
@@ -154,6 +156,10 @@ int run_service(const ServiceOptions& opts, const std::vector<core::Module*>& mo
 
   for (const auto& c : opts.metric_collectors) metrics.add_collector(c);
   AdminServer admin, debug;
+  if (opts.ui && effective_debug_addr(opts) == "off") {
+    spdlog::error("--ui serves the page on the debug listener, which is off: give --debug-addr");
+    return 1;
+  }
   add_probe_routes(admin, manager, metrics, client.get(), kube_cluster, dir_cluster, opts);
   const std::string debug_addr = effective_debug_addr(opts);
   if (debug_addr != "off") add_debug_routes(debug_addr.empty() ? admin : debug, manager, dir_cluster, opts, elector.get());

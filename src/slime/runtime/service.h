@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "slime/core/module.h"
+#include "slime/graph/mesh_graph.h"
 #include "slime/runtime/admin_server.h"
 #include "slime/runtime/leader_election.h"
 #include "slime/runtime/metrics.h"
@@ -47,6 +48,10 @@ struct ServiceOptions {
   // More state-changing debug endpoints (path -> handler), served on the debug listener and only by POST,
   // e.g. lazyload's /<module>/debug/svfReset.
   std::map<std::string, AdminServer::Handler> debug_post_routes;
+  // The read-only web view (--ui): /ui, /api/v1/graph, /api/v1/modules, served on the debug listener (loopback
+  // unless --debug-addr says otherwise: the page shows every Service and who calls whom). Off: they 404.
+  bool ui = false;
+  graph::GraphOptions ui_graph;  // how learned dependencies are labelled, their TTL (from lazyload's config)
   // More /metrics families, refreshed before each scrape (e.g. the learning loop's counters).
   std::vector<Metrics::Collector> metric_collectors;
 };
