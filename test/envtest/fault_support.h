@@ -14,14 +14,11 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio.hpp>
-#include <boost/beast/core.hpp>
-#include <boost/beast/http.hpp>
-
 #include "envtest_server.h"
 #include "slime/core/yaml.h"
 #include "slime/kube/cluster_config.h"
 #include "slime/store/owner_marks.h"
+#include "slime_process.h"
 
 namespace slime::testing::faults {
 
@@ -245,26 +242,8 @@ inline void apply_parallel(const std::string& kubeconfig, const std::vector<Obje
 
 // POST of a JSON body to etcd's HTTP gateway (plain HTTP on loopback); the response body, or "" on failure.
 inline std::string etcd_post(const std::string& etcd_url, const std::string& target, const std::string& body) {
-  namespace http = boost::beast::http;
-  auto colon = etcd_url.rfind(':');
-  int port = std::stoi(etcd_url.substr(colon + 1));
-  try {
-    boost::asio::io_context io;
-    boost::asio::ip::tcp::socket sock(io);
-    sock.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
-    http::request<http::string_body> req{http::verb::post, target, 11};
-    req.set(http::field::host, "127.0.0.1");
-    req.set(http::field::content_type, "application/json");
-    req.body() = body;
-    req.prepare_payload();
-    http::write(sock, req);
-    boost::beast::flat_buffer buf;
-    http::response<http::string_body> resp;
-    http::read(sock, buf, resp);
-    return resp.body();
-  } catch (const std::exception&) {
-    return {};
-  }
+  int port = std::stoi(etcd_url.substr(etcd_url.rfind(':') + 1));
+  return http_call(port, boost::beast::http::verb::post, target, body, "application/json").body;
 }
 
 // etcd's current revision (the newest resourceVersion any object can have), 0 on failure.
