@@ -229,6 +229,18 @@ TEST(FaultProcess, SecondWriterEditOrDeleteIsRestored) {
     }
   figure("second writer", "slowest restore", worst, "s");
   EXPECT_EQ(outputs(c, ns), want) << describe(outputs(c, ns));
+  // Restored, then quiet: no write loop against what the other writer left (e.g. its managedFields).
+  auto writes = [&] {
+    double n = 0;
+    std::istringstream metrics(http_get(slime.admin_port(), "/metrics").body);
+    for (std::string line; std::getline(metrics, line);)
+      if (line.starts_with("slime_writes_total{")) n += std::stod(line.substr(line.rfind(' ') + 1));
+    return n;
+  };
+  double before = writes();
+  EXPECT_GT(before, 0) << "no slime_writes_total in /metrics";
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  EXPECT_EQ(writes(), before) << slime.log();
   EXPECT_EQ(slime.kill_now(SIGTERM), 0) << slime.log();
 }
 
