@@ -19,8 +19,8 @@ namespace slime::testing {
 namespace {
 EnvtestServer* g_shared = nullptr;
 
-core::Result<void> run_script(const std::string& script, const std::string& args) {
-  std::string cmd = source_dir() + "/tools/envtest/" + script + " " + args;
+core::Result<void> run_script(const std::string& script, const std::string& args, const std::string& env = {}) {
+  std::string cmd = env + (env.empty() ? "" : " ") + source_dir() + "/tools/envtest/" + script + " " + args;
   int rc = std::system(cmd.c_str());
   if (rc != 0) return core::fail(cmd + " failed with status " + std::to_string(rc));
   return {};
@@ -68,7 +68,20 @@ void EnvtestServer::stop_shared() {
 }
 
 core::Result<void> EnvtestServer::stop_apiserver() { return run_script("stop.sh", dir_ + " apiserver"); }
-core::Result<void> EnvtestServer::start_apiserver() { return run_script("start.sh", dir_ + " apiserver"); }
+core::Result<void> EnvtestServer::start_apiserver(const std::string& extra_flags) {
+  std::string env = extra_flags.empty() ? "" : "SLIME_ENVTEST_APISERVER_FLAGS='" + extra_flags + "'";
+  return run_script("start.sh", dir_ + " apiserver", env);
+}
+core::Result<void> EnvtestServer::start_second_apiserver() { return run_script("start.sh", dir_ + " apiserver2"); }
+
+std::string EnvtestServer::etcd_url() const {
+  std::ifstream in(dir_ + "/env");
+  std::string line;
+  const std::string key = "ETCD_CLIENT_PORT=";
+  while (std::getline(in, line))
+    if (line.starts_with(key)) return "http://127.0.0.1:" + line.substr(key.size());
+  return {};
+}
 core::Result<void> EnvtestServer::restart_apiserver() {
   if (auto r = stop_apiserver(); !r) return r;
   return start_apiserver();

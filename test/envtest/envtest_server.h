@@ -26,7 +26,14 @@ class EnvtestServer {
   // Stops and starts only kube-apiserver on the same port with the same etcd data.
   core::Result<void> restart_apiserver();
   core::Result<void> stop_apiserver();
-  core::Result<void> start_apiserver();
+  // extra_flags: more kube-apiserver flags for this start (e.g. "--watch-cache=false").
+  core::Result<void> start_apiserver(const std::string& extra_flags = {});
+  // A second kube-apiserver on the same etcd (an HA control plane), reached through kubeconfig2():
+  // tests write through it while the first one is down. Stopped by stop() too.
+  core::Result<void> start_second_apiserver();
+  std::string kubeconfig2() const { return dir_ + "/kubeconfig2"; }
+  // etcd's client URL (plain HTTP on loopback), for tests that talk to etcd itself (compaction).
+  std::string etcd_url() const;
 
   // Applies every document of a multi-document YAML file (e.g. CRDs) and waits until each CRD is
   // Established, so its kinds are usable right after.

@@ -2,6 +2,7 @@
 // Runs the `slime` binary as a child process (as a user or a Deployment would) and talks to its
 // admin endpoint. Header-only: shared by the envtest programs that need it.
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -35,14 +36,21 @@ struct HttpReply {
   std::string body;
 };
 
-inline HttpReply http_get(int port, const std::string& target) {
+// One HTTP/1.1 request to 127.0.0.1:port; status 0 when it could not be made.
+inline HttpReply http_call(int port, boost::beast::http::verb verb, const std::string& target,
+                           const std::string& body = {}, const std::string& content_type = {}) {
   namespace http = boost::beast::http;
   try {
     boost::asio::io_context io;
     boost::asio::ip::tcp::socket sock(io);
     sock.connect({boost::asio::ip::make_address("127.0.0.1"), static_cast<unsigned short>(port)});
-    http::request<http::string_body> req{http::verb::get, target, 11};
+    http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, "127.0.0.1");
+    if (!content_type.empty()) req.set(http::field::content_type, content_type);
+    if (!body.empty() || verb == http::verb::post) {
+      req.body() = body;
+      req.prepare_payload();
+    }
     http::write(sock, req);
     boost::beast::flat_buffer buf;
     http::response<http::string_body> resp;
@@ -51,6 +59,10 @@ inline HttpReply http_get(int port, const std::string& target) {
   } catch (const std::exception&) {
     return {};
   }
+}
+
+inline HttpReply http_get(int port, const std::string& target) {
+  return http_call(port, boost::beast::http::verb::get, target);
 }
 
 class SlimeProcess {
@@ -64,6 +76,8 @@ class SlimeProcess {
     log_ = log;
     pid_ = fork();
     if (pid_ == 0) {
+      // Dies with the test program even when that is killed outright (a CTest timeout): no slime outlives it.
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
       FILE* f = std::freopen(log.c_str(), "w", stderr);
       (void)f;
       dup2(fileno(stderr), fileno(stdout));

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# Usage: start.sh DIR [etcd|apiserver]
+# Usage: start.sh DIR [etcd|apiserver|apiserver2]
 # Starts etcd and kube-apiserver (built by build.sh) on free loopback ports, writes DIR/kubeconfig
 # (client-certificate user, current context) plus a bearer-token context, DIR/*.pid, DIR/*.log and
 # DIR/env (ports), and waits until the apiserver's /readyz says ok.
 # Re-running on a DIR that already has an env file reuses its ports, certificates and etcd data, so a
 # test can stop and start one component (e.g. restart the apiserver) on the same address.
+# `apiserver2` starts a second kube-apiserver on the same etcd (an HA control plane: fault tests write
+# through it while the first is down) and writes DIR/kubeconfig2.
+# SLIME_ENVTEST_APISERVER_FLAGS: extra flags for the apiserver started by this call (e.g.
+# --watch-cache=false, so watches read etcd directly and meet its compaction).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 dir="${1:?usage: start.sh DIR [etcd|apiserver]}"
@@ -27,6 +31,7 @@ if [[ ! -f "$dir/env" ]]; then
     echo "TOKEN=slime-envtest-token"
   } > "$dir/env"
 fi
+if ! grep -q '^APISERVER2_PORT=' "$dir/env"; then echo "APISERVER2_PORT=$(pick_port)" >> "$dir/env"; fi
 # shellcheck disable=SC1091
 source "$dir/env"
 
@@ -73,10 +78,13 @@ if [[ "$only" == all || "$only" == etcd ]] && ! alive etcd; then
   done
 fi
 
-if [[ "$only" == all || "$only" == apiserver ]] && ! alive kube-apiserver; then
+# start_apiserver NAME PORT: one kube-apiserver on etcd (pid and log named after NAME).
+start_apiserver() {
+  local name="$1" port="$2"
+  # shellcheck disable=SC2086  # the extra flags are meant to be split into words
   setsid "$bin/kube-apiserver" \
     --etcd-servers="http://127.0.0.1:${ETCD_CLIENT_PORT}" \
-    --bind-address=127.0.0.1 --secure-port="${APISERVER_PORT}" --cert-dir="$pki" \
+    --bind-address=127.0.0.1 --secure-port="${port}" --cert-dir="$pki" \
     --tls-cert-file="$pki/server.crt" --tls-private-key-file="$pki/server.key" \
     --client-ca-file="$pki/ca.crt" --token-auth-file="$pki/tokens.csv" \
     --authorization-mode=RBAC \
@@ -84,19 +92,20 @@ if [[ "$only" == all || "$only" == apiserver ]] && ! alive kube-apiserver; then
     --service-account-key-file="$pki/sa.key" --service-account-signing-key-file="$pki/sa.key" \
     --service-cluster-ip-range=10.96.0.0/16 --disable-admission-plugins=ServiceAccount \
     --endpoint-reconciler-type=none --enable-priority-and-fairness=false --allow-privileged=true \
-    --max-requests-inflight=0 --max-mutating-requests-inflight=0 \
-    > "$dir/kube-apiserver.log" 2>&1 < /dev/null &
-  echo $! > "$dir/kube-apiserver.pid"
-fi
+    --max-requests-inflight=0 --max-mutating-requests-inflight=0 ${SLIME_ENVTEST_APISERVER_FLAGS:-} \
+    > "$dir/$name.log" 2>&1 < /dev/null &
+  echo $! > "$dir/$name.pid"
+}
 
-server="https://127.0.0.1:${APISERVER_PORT}"
-cat > "$dir/kubeconfig" <<KC
+# write_kubeconfig FILE PORT
+write_kubeconfig() {
+  cat > "$1" <<KC
 apiVersion: v1
 kind: Config
 clusters:
 - name: envtest
   cluster:
-    server: ${server}
+    server: https://127.0.0.1:$2
     certificate-authority: ${pki}/ca.crt
 users:
 - name: admin-cert
@@ -113,16 +122,34 @@ contexts:
   context: {cluster: envtest, user: admin-token, namespace: default}
 current-context: envtest
 KC
+}
 
-if [[ "$only" == all || "$only" == apiserver ]]; then
-  deadline=$(( $(date +%s) + ${SLIME_ENVTEST_TIMEOUT:-90} ))
-  until [[ "$(curl -s --cacert "$pki/ca.crt" -H "Authorization: Bearer ${TOKEN}" "$server/readyz" 2>/dev/null)" == ok ]]; do
-    if ! alive kube-apiserver; then
-      echo "start.sh: kube-apiserver died, see $dir/kube-apiserver.log" >&2
-      tail -20 "$dir/kube-apiserver.log" >&2; exit 1
+# wait_ready NAME PORT
+wait_ready() {
+  local deadline=$(( $(date +%s) + ${SLIME_ENVTEST_TIMEOUT:-90} ))
+  until [[ "$(curl -s --cacert "$pki/ca.crt" -H "Authorization: Bearer ${TOKEN}" "https://127.0.0.1:$2/readyz" 2>/dev/null)" == ok ]]; do
+    if ! alive "$1"; then
+      echo "start.sh: $1 died, see $dir/$1.log" >&2
+      tail -20 "$dir/$1.log" >&2; exit 1
     fi
-    if (( $(date +%s) > deadline )); then echo "start.sh: apiserver not ready in time" >&2; exit 1; fi
+    if (( $(date +%s) > deadline )); then echo "start.sh: $1 not ready in time" >&2; exit 1; fi
     sleep 0.2
   done
+}
+
+if [[ "$only" == all || "$only" == apiserver ]] && ! alive kube-apiserver; then
+  start_apiserver kube-apiserver "$APISERVER_PORT"
+fi
+if [[ "$only" == apiserver2 ]] && ! alive kube-apiserver2; then
+  start_apiserver kube-apiserver2 "$APISERVER2_PORT"
+fi
+
+write_kubeconfig "$dir/kubeconfig" "$APISERVER_PORT"
+server="https://127.0.0.1:${APISERVER_PORT}"
+if [[ "$only" == all || "$only" == apiserver ]]; then wait_ready kube-apiserver "$APISERVER_PORT"; fi
+if [[ "$only" == apiserver2 ]]; then
+  write_kubeconfig "$dir/kubeconfig2" "$APISERVER2_PORT"
+  wait_ready kube-apiserver2 "$APISERVER2_PORT"
+  server="https://127.0.0.1:${APISERVER2_PORT}"
 fi
 echo "envtest: ready at $server (kubeconfig $dir/kubeconfig)"

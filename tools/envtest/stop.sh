@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Usage: stop.sh DIR [etcd|apiserver]
+# Usage: stop.sh DIR [etcd|apiserver|apiserver2]
 # Stops what start.sh started in DIR (both by default): SIGTERM, then SIGKILL after a grace period.
 # Only the recorded pids are signalled. Leaves DIR in place so start.sh can reuse it.
 set -uo pipefail
@@ -18,5 +18,6 @@ stop_one() {
 }
 # The apiserver first: it would otherwise spend its shutdown retrying a vanished etcd.
 [[ "$only" == all || "$only" == apiserver ]] && stop_one kube-apiserver
+[[ "$only" == all || "$only" == apiserver2 ]] && stop_one kube-apiserver2
 [[ "$only" == all || "$only" == etcd ]] && stop_one etcd
 exit 0

@@ -288,7 +288,9 @@ bool Controller::reconcile(const std::string& key) {
       auto k = o.key();
       rendered.insert(k);
       const core::Object* live = snap.get(k);
-      if (!live || !contains_desired(o.json(), live->json())) writes.push_back({std::move(o), live == nullptr});
+      // Kinds whose spec Slime owns whole: what another writer added to it is drift too.
+      bool added = live && owns_whole_spec(o.api_version()) && !foreign_removal_patch(o.spec(), live->spec()).empty();
+      if (!live || added || !contains_desired(o.json(), live->json())) writes.push_back({std::move(o), live == nullptr});
     }
     for (auto& s : out.statuses) {
       const core::Object* target = snap.get(s.key);

@@ -7,6 +7,7 @@
 #include <mutex>
 
 #include "slime/core/kinds.h"
+#include "slime/runtime/object_diff.h"
 #include "slime/store/owner_marks.h"
 
 namespace slime::runtime {
@@ -121,6 +122,15 @@ void KubeCluster::stop() {
 core::Result<void> KubeCluster::apply(const core::Object& desired) {
   auto r = client_.apply(desired);
   if (!r) return std::unexpected(r.error().to_error(desired.ref()));
+  // Server-side apply keeps what other writers added; for kinds whose spec Slime owns whole, remove it.
+  if (owns_whole_spec(desired.api_version()))
+    if (core::Json extra = foreign_removal_patch(desired.spec(), r->spec()); !extra.empty()) {
+      core::Json patch = {{"spec", std::move(extra)}};
+      patch["metadata"]["resourceVersion"] = r->resource_version();  // only the state just compared
+      auto patched = client_.merge_patch(desired.gvk(), desired.ns(), desired.name(), patch);
+      if (!patched) return std::unexpected(patched.error().to_error(desired.ref()));
+      r = std::move(patched);
+    }
   // Show the write to the reconcilers now instead of after the watch round-trip, so a reconcile
   // that runs meanwhile does not write the same thing again.
   put_written(std::move(*r));

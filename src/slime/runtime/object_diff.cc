@@ -43,4 +43,30 @@ bool contains_desired(const core::Json& desired, const core::Json& actual) {
   return true;
 }
 
+core::Json foreign_removal_patch(const core::Json& desired, const core::Json& actual) {
+  core::Json patch = core::Json::object();
+  if (!desired.is_object() || !actual.is_object()) return patch;
+  for (auto it = actual.begin(); it != actual.end(); ++it) {
+    auto d = desired.find(it.key());
+    if (d == desired.end()) {
+      patch[it.key()] = nullptr;
+      continue;
+    }
+    if (d->is_object()) {
+      core::Json sub = foreign_removal_patch(*d, it.value());
+      if (!sub.empty()) patch[it.key()] = std::move(sub);
+    } else if (d->is_array() && it.value().is_array() && d->size() == it.value().size()) {
+      // A merge patch cannot reach into a list: replace it whole when any item has additions.
+      for (size_t i = 0; i < d->size(); ++i)
+        if ((*d)[i].is_object() && !foreign_removal_patch((*d)[i], it.value()[i]).empty()) {
+          patch[it.key()] = *d;
+          break;
+        }
+    }
+  }
+  return patch;
+}
+
+bool owns_whole_spec(std::string_view api_version) { return api_version.starts_with("networking.istio.io/"); }
+
 }  // namespace slime::runtime

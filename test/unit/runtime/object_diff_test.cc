@@ -31,5 +31,26 @@ TEST(ContainsDesired, StatusIsIgnoredAndNonObjectsNeverMatch) {
   EXPECT_FALSE(contains_desired(desired, Json("string")));
 }
 
+
+TEST(ForeignRemovalPatch, NullsAddedKeysAndReplacesListsWithAddedItemKeys) {
+  Json desired = Json::parse(R"({"configPatches":[{"applyTo":"HTTP_FILTER"}],"workloadSelector":{"labels":{"app":"a"}}})");
+  // Nothing added: nothing to remove (values that differ are contains_desired's business).
+  EXPECT_EQ(foreign_removal_patch(desired, desired), Json::object());
+  EXPECT_EQ(foreign_removal_patch(desired, Json::parse(R"({"configPatches":[{"applyTo":"X"}]})")), Json::object());
+  Json live = Json::parse(R"({"configPatches":[{"applyTo":"HTTP_FILTER","match":{"context":"ANY"}}],"priority":5,
+    "workloadSelector":{"labels":{"app":"a","hijacked":"yes"}}})");
+  EXPECT_EQ(foreign_removal_patch(desired, live),
+            Json::parse(R"({"configPatches":[{"applyTo":"HTTP_FILTER"}],"priority":null,
+              "workloadSelector":{"labels":{"hijacked":null}}})"));
+  EXPECT_EQ(foreign_removal_patch(Json(), live), Json::object());
+}
+
+TEST(OwnsWholeSpec, IstioNetworkingKindsOnly) {
+  EXPECT_TRUE(owns_whole_spec("networking.istio.io/v1alpha3"));
+  EXPECT_TRUE(owns_whole_spec("networking.istio.io/v1"));
+  EXPECT_FALSE(owns_whole_spec("apps/v1"));  // the server adds defaults to Deployments
+  EXPECT_FALSE(owns_whole_spec("microservice.slime.io/v1alpha1"));
+}
+
 }  // namespace
 }  // namespace slime::runtime
