@@ -3,6 +3,8 @@
 # Starts etcd and kube-apiserver (built by build.sh) on free loopback ports, writes DIR/kubeconfig
 # (client-certificate user, current context) plus a bearer-token context, DIR/*.pid, DIR/*.log and
 # DIR/env (ports), and waits until the apiserver's /readyz says ok.
+# SLIME_ENVTEST_AUDIT_POLICY=FILE: the apiserver writes an audit log (JSON lines) to DIR/audit.log under that
+# policy, for tests that prove what Slime did or did not request.
 # Re-running on a DIR that already has an env file reuses its ports, certificates and etcd data, so a
 # test can stop and start one component (e.g. restart the apiserver) on the same address.
 set -euo pipefail
@@ -74,6 +76,10 @@ if [[ "$only" == all || "$only" == etcd ]] && ! alive etcd; then
 fi
 
 if [[ "$only" == all || "$only" == apiserver ]] && ! alive kube-apiserver; then
+  audit=()
+  if [[ -n "${SLIME_ENVTEST_AUDIT_POLICY:-}" ]]; then
+    audit=(--audit-policy-file="$SLIME_ENVTEST_AUDIT_POLICY" --audit-log-path="$dir/audit.log" --audit-log-format=json)
+  fi
   setsid "$bin/kube-apiserver" \
     --etcd-servers="http://127.0.0.1:${ETCD_CLIENT_PORT}" \
     --bind-address=127.0.0.1 --secure-port="${APISERVER_PORT}" --cert-dir="$pki" \
@@ -84,7 +90,7 @@ if [[ "$only" == all || "$only" == apiserver ]] && ! alive kube-apiserver; then
     --service-account-key-file="$pki/sa.key" --service-account-signing-key-file="$pki/sa.key" \
     --service-cluster-ip-range=10.96.0.0/16 --disable-admission-plugins=ServiceAccount \
     --endpoint-reconciler-type=none --enable-priority-and-fairness=false --allow-privileged=true \
-    --max-requests-inflight=0 --max-mutating-requests-inflight=0 \
+    --max-requests-inflight=0 --max-mutating-requests-inflight=0 "${audit[@]}" \
     > "$dir/kube-apiserver.log" 2>&1 < /dev/null &
   echo $! > "$dir/kube-apiserver.pid"
 fi
