@@ -48,6 +48,16 @@ void for_each_path(core::Json& j, const std::function<void(core::Json&)>& visit)
     for (auto& v : j) for_each_path(v, visit);
 }
 
+// `base` with its spec's node number `target` (depth-first, as for_each_path visits) replaced by `r`.
+core::Json mutated(const core::Json& base, size_t target, const core::Json& r) {
+  core::Json doc = base;
+  size_t i = 0;
+  for_each_path(doc["spec"], [&](core::Json& node) {
+    if (i++ == target) node = r;
+  });
+  return doc;
+}
+
 // The limiter and one running pod of its workload.
 store::MemoryStore world_with(const core::Json& limiter) {
   store::MemoryStore store;
@@ -86,12 +96,7 @@ TEST(Robustness, TypeConfusedSpecsNeverThrow) {
   size_t renders = 0;
   for (size_t target = 0; target < nodes; ++target) {
     for (const auto& r : replacements) {
-      core::Json doc = *base;
-      size_t i = 0;
-      for_each_path(doc["spec"], [&](core::Json& node) {
-        if (i++ == target) node = r;
-      });
-      store::MemoryStore store = world_with(doc);
+      store::MemoryStore store = world_with(mutated(*base, target, r));
       core::NoMetrics none;
       core::RenderContext ctx{store, none, {}};
       for (const auto& key : module->keys(ctx)) {
@@ -201,11 +206,7 @@ TEST(Robustness, TypeConfusedSpecsReachAFixedPoint) {
   for_each_path(probe, [&](core::Json&) { ++nodes; });
   for (size_t target = 0; target < nodes; ++target) {
     for (const auto& r : replacements) {
-      core::Json doc = *base;
-      size_t i = 0;
-      for_each_path(doc["spec"], [&](core::Json& node) {
-        if (i++ == target) node = r;
-      });
+      core::Json doc = mutated(*base, target, r);
       auto result = render_world({}, &doc);
       EXPECT_FALSE(mentions_fixed_point(result)) << "node " << target << " = " << r.dump();
     }
