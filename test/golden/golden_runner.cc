@@ -29,6 +29,7 @@
 #include "slime/render/render.h"
 #include "slime/store/definition_files.h"
 #include "slime/store/manifest_loader.h"
+#include "golden_case_config.h"
 
 namespace fs = std::filesystem;
 using namespace slime;
@@ -79,24 +80,9 @@ TEST_P(Golden, RendersExpectedObjects) {
     if (fs::exists(c.dir / name)) inputs.push_back((c.dir / name).string());
   ASSERT_FALSE(inputs.empty()) << c.dir << " has no input.yaml or input/";
 
-  core::SlimeConfig config;
-  if (fs::exists(c.dir / "config.yaml")) {
-    core::FieldLines lines;
-    auto doc = core::parse_yaml(read_file(c.dir / "config.yaml"), "config.yaml", &lines);
-    ASSERT_TRUE(doc) << doc.error().str();
-    auto parsed = core::parse_slime_config(*doc, (c.dir / "config.yaml").string());
-    ASSERT_TRUE(parsed) << parsed.error().str();
-    config = std::move(*parsed);
-    store::read_definition_files(config, (c.dir / "config.yaml").string(), &*doc, &lines);
-  } else {
-    core::ModuleConfig m;
-    m.name = m.kind = c.module;
-    m.enable = true;
-    m.global.misc = core::default_misc();
-    config.modules.push_back(m);
-    config.from_file = true;
-  }
-  auto instances = modules::instantiate(config);
+  auto config = slime::testing::golden_case_config(c.dir, c.module);
+  ASSERT_TRUE(config) << config.error().str();
+  auto instances = modules::instantiate(*config);
   ASSERT_TRUE(instances) << instances.error().str();
   ASSERT_FALSE(instances->modules.empty()) << "module '" << c.module << "' is not part of this build";
   for (const auto& m : instances->missing) ADD_FAILURE() << "config.yaml: " << m.str();

@@ -3,6 +3,8 @@
 # Starts etcd and kube-apiserver (built by build.sh) on free loopback ports, writes DIR/kubeconfig
 # (client-certificate user, current context) plus a bearer-token context, DIR/*.pid, DIR/*.log and
 # DIR/env (ports), and waits until the apiserver's /readyz says ok.
+# SLIME_ENVTEST_AUDIT_POLICY=FILE: the apiserver writes an audit log (JSON lines) to DIR/audit.log under that
+# policy, for tests that prove what Slime did or did not request.
 # Re-running on a DIR that already has an env file reuses its ports, certificates and etcd data, so a
 # test can stop and start one component (e.g. restart the apiserver) on the same address.
 # `apiserver2` starts a second kube-apiserver on the same etcd (an HA control plane: fault tests write
@@ -81,6 +83,10 @@ fi
 # start_apiserver NAME PORT: one kube-apiserver on etcd (pid and log named after NAME).
 start_apiserver() {
   local name="$1" port="$2"
+  local audit=()
+  if [[ -n "${SLIME_ENVTEST_AUDIT_POLICY:-}" ]]; then
+    audit=(--audit-policy-file="$SLIME_ENVTEST_AUDIT_POLICY" --audit-log-path="$dir/${name/kube-apiserver/audit}.log" --audit-log-format=json)
+  fi
   # shellcheck disable=SC2086  # the extra flags are meant to be split into words
   setsid "$bin/kube-apiserver" \
     --etcd-servers="http://127.0.0.1:${ETCD_CLIENT_PORT}" \
@@ -92,7 +98,7 @@ start_apiserver() {
     --service-account-key-file="$pki/sa.key" --service-account-signing-key-file="$pki/sa.key" \
     --service-cluster-ip-range=10.96.0.0/16 --disable-admission-plugins=ServiceAccount \
     --endpoint-reconciler-type=none --enable-priority-and-fairness=false --allow-privileged=true \
-    --max-requests-inflight=0 --max-mutating-requests-inflight=0 ${SLIME_ENVTEST_APISERVER_FLAGS:-} \
+    --max-requests-inflight=0 --max-mutating-requests-inflight=0 ${SLIME_ENVTEST_APISERVER_FLAGS:-} "${audit[@]}" \
     > "$dir/$name.log" 2>&1 < /dev/null &
   echo $! > "$dir/$name.pid"
 }

@@ -71,6 +71,15 @@ struct ModuleInfo {
   std::optional<GroupKind> finalized;  // cleanup()->kind: its finalizer is patched on these
 };
 
+// A kind a module reads only where its other inputs name an object of it: the plugin module needs the
+// image pull Secrets its PluginManagers name, never the other Secrets of the cluster. A driver watching a
+// cluster then watches each named object alone (Module::references) instead of the whole kind; drivers
+// that hold all their inputs anyway (`slime render`, the manifest directory) can ignore it.
+struct ReferencedKind {
+  GroupKind kind;               // in reads()
+  std::vector<GroupKind> from;  // the kinds (in reads(), never `kind` itself) whose objects name them
+};
+
 class Module {
  public:
   virtual ~Module() = default;
@@ -82,6 +91,11 @@ class Module {
   // Which parts of the kinds in reads() this module reads, given its configuration (valid after
   // configure()). A kind left out is read whole. See read_fields.h.
   virtual std::vector<KindFields> read_fields() const { return {}; }
+  // Kinds of reads() needed only by reference (see ReferencedKind; valid after configure()).
+  virtual std::vector<ReferencedKind> referenced_only() const { return {}; }
+  // The objects of a referenced_only() kind that `from` (an object of one of its `from` kinds) names,
+  // from that object alone (so a driver can follow each change of it). Pure.
+  virtual std::vector<ObjectKey> references(const Object& /*from*/) const { return {}; }
 
   // Called once before any render, with the module's configuration (defaults when none was given).
   virtual Result<void> configure(const ModuleConfig& config) = 0;

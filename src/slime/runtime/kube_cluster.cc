@@ -34,9 +34,7 @@ KubeCluster::KubeCluster(kube::Client& client, std::string ns) : client_(client)
 
 KubeCluster::~KubeCluster() { stop(); }
 
-void KubeCluster::start_informer(const core::Gvk& gvk) {
-  kube::ListOptions opts;
-  opts.ns = ns_;
+std::unique_ptr<kube::Informer> KubeCluster::make_informer(const core::Gvk& gvk, kube::ListOptions opts) {
   opts.metadata_only = projection_.metadata_only(gvk.group_kind());
   auto inf = std::make_unique<kube::Informer>(client_, gvk, opts);
   if (!projection_.whole(gvk.group_kind())) inf->project = [this](core::Object& o) { projection_.apply(o); };
@@ -45,12 +43,52 @@ void KubeCluster::start_informer(const core::Gvk& gvk) {
     else store_.put(ev.object);
   });
   inf->start();
+  return inf;
+}
+
+void KubeCluster::start_informer(const core::Gvk& gvk) {
+  kube::ListOptions opts;
+  opts.ns = ns_;
+  auto inf = make_informer(gvk, opts);
   {
     std::lock_guard lock(served_mu_);
     served_[gvk.group_kind()] = inf.get();
   }
   std::lock_guard lock(mu_);
   informers_[gvk.group_kind()] = std::move(inf);
+}
+
+core::Result<void> KubeCluster::watch_named(const core::ObjectKey& key) {
+  if (!ns_.empty() && key.ns != ns_) return {};  // outside the watched namespace: never read
+  {
+    std::lock_guard lock(mu_);
+    if (named_.contains(key)) return {};
+  }
+  auto gvk = client_.discovery().preferred(key.gk);
+  if (!gvk) return std::unexpected(gvk.error().to_error(key.str()));
+  kube::ListOptions opts;
+  opts.ns = key.ns;
+  // The apiserver filters: neither the list nor the watch ever carries another object of the kind.
+  opts.field_selector = "metadata.name=" + key.name;
+  opts.page_size = 0;
+  std::shared_ptr<kube::Informer> inf = make_informer(*gvk, opts);
+  std::lock_guard lock(mu_);
+  if (stop_ || named_.contains(key)) return {};  // stopping, or a concurrent call won: inf stops here
+  named_[key] = std::move(inf);
+  return {};
+}
+
+void KubeCluster::unwatch_named(const core::ObjectKey& key) {
+  std::shared_ptr<kube::Informer> inf;
+  {
+    std::lock_guard lock(mu_);
+    auto it = named_.find(key);
+    if (it == named_.end()) return;
+    inf = std::move(it->second);
+    named_.erase(it);
+  }
+  inf->stop();  // outside mu_: its thread may be waiting to put into the store
+  store_.remove(key);
 }
 
 core::Result<void> KubeCluster::start(const std::set<core::GroupKind>& requested) {
@@ -100,14 +138,22 @@ void KubeCluster::retry_missing() {
 
 bool KubeCluster::wait_synced(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::vector<kube::Informer*> infs;
-  {
-    std::lock_guard lock(mu_);
-    for (auto& [_, i] : informers_) infs.push_back(i.get());
-  }
-  for (auto* i : infs) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    if (left.count() <= 0 || !i->wait_synced(left)) return false;
+  // Kinds first: their initial lists start the watches of the objects they name, awaited next.
+  for (bool named : {false, true}) {
+    std::vector<std::shared_ptr<kube::Informer>> infs;
+    {
+      std::lock_guard lock(mu_);
+      if (named) {
+        for (auto& [_, i] : named_) infs.push_back(i);
+      } else {
+        // Never removed before the destructor: non-owning handles.
+        for (auto& [_, i] : informers_) infs.push_back(std::shared_ptr<kube::Informer>(i.get(), [](kube::Informer*) {}));
+      }
+    }
+    for (auto& i : infs) {
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      if (left.count() <= 0 || !i->wait_synced(left)) return false;
+    }
   }
   return true;
 }
@@ -115,8 +161,15 @@ bool KubeCluster::wait_synced(std::chrono::milliseconds timeout) {
 void KubeCluster::stop() {
   stop_ = true;
   if (retry_thread_.joinable()) retry_thread_.join();
-  std::lock_guard lock(mu_);
-  for (auto& [_, i] : informers_) i->stop();
+  // Joined outside mu_: an informer's handler can reach watch_named() (a PluginManager naming a Secret),
+  // which takes mu_.
+  std::vector<std::shared_ptr<kube::Informer>> infs;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [_, i] : informers_) infs.push_back(std::shared_ptr<kube::Informer>(i.get(), [](kube::Informer*) {}));
+    for (auto& [_, i] : named_) infs.push_back(i);
+  }
+  for (auto& i : infs) i->stop();
 }
 
 core::Result<void> KubeCluster::apply(const core::Object& desired) {
@@ -227,6 +280,7 @@ uint64_t KubeCluster::watch_restarts() const {
   std::lock_guard lock(mu_);
   uint64_t n = 0;
   for (auto& [_, i] : informers_) n += i->watch_restarts();
+  for (auto& [_, i] : named_) n += i->watch_restarts();
   return n;
 }
 

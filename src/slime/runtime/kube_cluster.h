@@ -43,12 +43,17 @@ class KubeCluster final : public store::Cluster {
   bool keeps_finalizers() const override { return true; }
   core::Result<void> set_finalizers(const core::Object& target, const std::vector<std::string>& finalizers) override;
   bool covers(const core::ObjectKey& key) const override;
+  bool watches_by_name() const override { return true; }
+  core::Result<void> watch_named(const core::ObjectKey& key) override;
+  void unwatch_named(const core::ObjectKey& key) override;
 
   uint64_t watch_restarts() const;
   std::vector<core::GroupKind> missing_kinds() const;
 
  private:
   void start_informer(const core::Gvk& gvk);
+  // An informer of `gvk` feeding the store, started (projected as set_projection says).
+  std::unique_ptr<kube::Informer> make_informer(const core::Gvk& gvk, kube::ListOptions opts);
   void retry_missing();
   // Puts the server's answer to a write into the store (see apply()).
   void put_written(core::Object live);
@@ -60,6 +65,8 @@ class KubeCluster final : public store::Cluster {
   mutable std::mutex mu_;
   std::map<core::GroupKind, std::unique_ptr<kube::Informer>> informers_;
   std::set<core::GroupKind> missing_;
+  // watch_named(); shared so that wait_synced() and stop() can use one while unwatch_named() drops it.
+  std::map<core::ObjectKey, std::shared_ptr<kube::Informer>> named_;
   // covers() is called while the store is read-locked: it must not wait for mu_, which stop() holds
   // while joining informers that may be waiting for the store's write lock.
   mutable std::mutex served_mu_;

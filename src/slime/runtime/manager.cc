@@ -7,7 +7,7 @@
 namespace slime::runtime {
 
 Manager::Manager(store::Cluster& cluster, std::vector<core::Module*> modules, Metrics& metrics, ControllerOptions opts)
-    : cluster_(cluster), modules_(std::move(modules)), metrics_(metrics), opts_(opts) {
+    : cluster_(cluster), modules_(std::move(modules)), metrics_(metrics), opts_(opts), references_(cluster_, modules_) {
   metrics_.describe("slime_reconcile_total", Metrics::Type::kCounter, "Reconciles by module and result.");
   metrics_.describe("slime_reconcile_duration_seconds", Metrics::Type::kSummary, "Time spent in one reconcile.");
   metrics_.describe("slime_writes_total", Metrics::Type::kCounter, "Writes to the cluster by module, operation and result.");
@@ -27,6 +27,10 @@ Manager::Manager(store::Cluster& cluster, std::vector<core::Module*> modules, Me
   metrics_.describe("slime_leader", Metrics::Type::kGauge, "1 while this replica runs the controllers.");
   metrics_.describe("slime_ready", Metrics::Type::kGauge, "1 once the caches are synced.");
   metrics_.describe("slime_store_objects", Metrics::Type::kGauge, "Objects in the controller's cache.");
+  metrics_.describe("slime_reference_watches", Metrics::Type::kGauge,
+                    "Objects watched by name because a module's input names them (e.g. image pull Secrets).");
+  metrics_.describe("slime_reference_watches_over_limit", Metrics::Type::kGauge,
+                    "Named objects not watched because the bound on such watches was reached.");
   for (auto* m : modules_) controllers_.push_back(std::make_unique<Controller>(*m, cluster_, metrics_, opts_));
   metrics_.add_collector([this](Metrics& m) {
     for (auto& c : controllers_) {
@@ -46,6 +50,8 @@ Manager::Manager(store::Cluster& cluster, std::vector<core::Module*> modules, Me
     m.set("slime_leader", {}, leading_ ? 1 : 0);
     m.set("slime_ready", {}, ready() ? 1 : 0);
     m.set("slime_store_objects", {}, static_cast<double>(cluster_.store().size()));
+    m.set("slime_reference_watches", {}, static_cast<double>(references_.watched()));
+    m.set("slime_reference_watches_over_limit", {}, static_cast<double>(references_.over_limit()));
   });
 }
 
@@ -64,11 +70,13 @@ core::Result<void> Manager::start(std::chrono::milliseconds sync_timeout) {
   std::set<core::GroupKind> kinds;
   for (auto* m : modules_) {
     for (auto& gk : m->reads())
-      if (projection.needed(gk)) kinds.insert(gk);
+      if (projection.needed(gk) && !references_.by_reference().contains(gk)) kinds.insert(gk);
     for (auto& gk : m->writes()) kinds.insert(gk);
   }
   cluster_.set_projection(std::move(projection));
   cluster_.store().subscribe([this](const store::SharedStore::ObjectPtr& old, const store::SharedStore::ObjectPtr& now) {
+    // Followed by every replica, leader or not: a standby's cache must be as complete as the leader's.
+    references_.on_change(old, now);
     if (!routing_) return;
     for (auto& c : controllers_) c->on_change(old, now);
   });

@@ -11,6 +11,7 @@
 #include "slime/core/module.h"
 #include "slime/runtime/controller.h"
 #include "slime/runtime/metrics.h"
+#include "slime/runtime/reference_watches.h"
 #include "slime/store/cluster.h"
 
 namespace slime::runtime {
@@ -47,6 +48,7 @@ class Manager {
   Metrics& metrics_;
   ControllerOptions opts_;
   std::vector<std::unique_ptr<Controller>> controllers_;
+  ReferenceWatches references_;  // kinds read only by reference: one watch per named object
   std::atomic<bool> synced_{false};
   std::atomic<bool> leading_{false};
   std::atomic<bool> routing_{false};  // store changes reach controllers only while leading

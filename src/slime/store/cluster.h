@@ -72,6 +72,15 @@ class Cluster {
   // Whether store() would hold `key` if it existed: its kind has been read completely and its namespace
   // is watched. Absence from the store proves deletion only then.
   virtual bool covers(const core::ObjectKey& /*key*/) const { return true; }
+
+  // Watching single objects by name (Kubernetes: a list+watch with fieldSelector metadata.name=…), for
+  // kinds modules read only by reference (core::ReferencedKind). Backends that load everything anyway
+  // return false and are started with the whole kind instead.
+  virtual bool watches_by_name() const { return false; }
+  // Starts feeding store() with the object `key` (when it exists, and every change of it); non-blocking.
+  virtual core::Result<void> watch_named(const core::ObjectKey& /*key*/) { return {}; }
+  // Stops that watch and removes the object from store() (nothing needs it any more).
+  virtual void unwatch_named(const core::ObjectKey& /*key*/) {}
 };
 
 }  // namespace slime::store

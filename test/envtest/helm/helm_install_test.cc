@@ -18,6 +18,7 @@
 
 #include "envtest_server.h"
 #include "eventually.h"
+#include "slime_crds.h"
 #include "helm.h"
 #include "slime_process.h"
 #include "slime/kube/cluster_config.h"
@@ -82,11 +83,9 @@ class HelmInstall : public ::testing::Test {
 
 TEST_F(HelmInstall, CrdsAndEveryObjectOfTheReleaseAreThere) {
   kube::Client c(config());
-  for (const Gvk& g : {kSlimeBoot, Gvk{"microservice.slime.io", "v1alpha1", "ServiceFence"},
-                       Gvk{"microservice.slime.io", "v1alpha2", "SmartLimiter"},
-                       Gvk{"microservice.slime.io", "v1alpha1", "PluginManager"},
-                       Gvk{"microservice.slime.io", "v1alpha1", "EnvoyPlugin"}})
-    EXPECT_TRUE(eventually([&] { return c.resource(g).has_value(); })) << g.kind;
+  const auto crds = slime::testing::slime_crd_kinds(std::string(SLIME_SOURCE_DIR) + "/charts/slime/crds");
+  EXPECT_TRUE(std::ranges::find(crds, kSlimeBoot) != crds.end());
+  for (const Gvk& g : crds) EXPECT_TRUE(eventually([&] { return c.resource(g).has_value(); })) << g.kind;
   std::set<std::string> kinds;
   for (const auto& doc : release_manifest()) {
     auto g = gvk_of(doc);

@@ -28,6 +28,34 @@ using core::kEnvoyFilterGk;
 constexpr std::string_view kLimiterKeyPrefix = "SmartLimiter/";
 constexpr const char* kRlsKey = "ratelimit-config";
 constexpr const char* kRlsDataKey = "config.yaml";
+// The (key, value) pairs of the customKey descriptors Slime put into the RLS ConfigMap, as a JSON list of
+// [key, value]. Their values carry no owner ("Service[name.ns]-Id[n]"), so without this record they
+// would read back as a user's entries: kept, and rendered once more beside themselves on every reconcile
+// (`slime render` never reached a fixed point; `slime run` grew the ConfigMap without end), and never
+// removed with their limiter.
+constexpr const char* kCustomEntriesAnnotation = "slime.io/rls-custom-descriptors";
+
+using KeyValue = std::pair<std::string, std::string>;
+
+KeyValue key_value(const Json& entry) {
+  auto str = [&](const char* k) {
+    return entry.is_object() && entry.contains(k) && entry[k].is_string() ? entry[k].get<std::string>() : "";
+  };
+  return {str("key"), str("value")};
+}
+
+// The pairs recorded in the annotation; an unreadable record counts as none.
+std::set<KeyValue> recorded_custom_entries(const Object& cm) {
+  std::set<KeyValue> out;
+  auto text = cm.annotation(kCustomEntriesAnnotation);
+  if (text.empty()) return out;
+  auto parsed = core::parse_yaml(text);
+  if (!parsed || !parsed->is_array()) return out;
+  for (const Json& pair : *parsed)
+    if (pair.is_array() && pair.size() == 2 && pair[0].is_string() && pair[1].is_string())
+      out.insert({pair[0].get<std::string>(), pair[1].get<std::string>()});
+  return out;
+}
 
 std::string limiter_key(std::string_view ns, std::string_view name) {
   return std::string(kLimiterKeyPrefix) + std::string(ns) + "/" + std::string(name);
@@ -182,6 +210,7 @@ class LimiterModule final : public core::Module {
     const Object* existing =
         ctx.objects.get({kConfigMapGk, config_.rls_configmap_namespace, config_.rls_configmap_name});
     std::vector<Json> descriptors;
+    const std::set<KeyValue> ours_before = existing ? recorded_custom_entries(*existing) : std::set<KeyValue>{};
     if (existing) {
       const Json& doc = existing->json();
       auto data = doc.find("data");
@@ -208,7 +237,7 @@ class LimiterModule final : public core::Module {
             // Entries of limiters this instance manages are rendered afresh below; entries of deleted
             // limiters go away; other entries (hand-written, other revisions) stay.
             if (!owner) {
-              descriptors.push_back(entry);
+              if (!ours_before.contains(key_value(entry))) descriptors.push_back(entry);
               continue;
             }
             const Object* l = ctx.objects.get({kSmartLimiter, owner->first, owner->second});
@@ -218,10 +247,12 @@ class LimiterModule final : public core::Module {
       }
     }
     bool generated = false;
+    std::set<KeyValue> ours_now;
     for (const Object* l : ctx.objects.list(kSmartLimiter)) {
       if (!config_.rev_in_scope(l->label("istio.io/rev"))) continue;
       Evaluation ev = evaluate_limiter(ctx, *l, config_, true);  // its problems are reported by its own key
       for (auto& d : rls_descriptors(ev)) {
+        if (!generated_owner(key_value(d).second)) ours_now.insert(key_value(d));
         descriptors.push_back(std::move(d));
         generated = true;
       }
@@ -233,8 +264,17 @@ class LimiterModule final : public core::Module {
       if (auto meta = doc.find("metadata"); meta != doc.end() && meta->is_object())
         for (const char* k : {"labels", "annotations"})
           if (auto it = meta->find(k); it != meta->end()) cm.meta()[k] = *it;
+      if (auto a = cm.meta().find("annotations"); a != cm.meta().end() && a->is_object()) {
+        a->erase(kCustomEntriesAnnotation);
+        if (a->empty()) cm.meta().erase(a);
+      }
       for (const char* k : {"data", "binaryData"})
         if (auto it = doc.find(k); it != doc.end() && it->is_object()) cm.json()[k] = *it;
+    }
+    if (!ours_now.empty()) {
+      Json record = Json::array();
+      for (const auto& [k, v] : ours_now) record.push_back(Json::array({k, v}));
+      cm.set_annotation(kCustomEntriesAnnotation, record.dump());
     }
     cm.json()["data"][kRlsDataKey] = rls_config_yaml(config_.domain, std::move(descriptors));
     out.objects.push_back(std::move(cm));

@@ -15,6 +15,17 @@ namespace slime::plugin {
 std::vector<core::GroupKind> PluginModule::reads() const { return {kPluginManager, kEnvoyPlugin, kSecret, kEnvoyFilter}; }
 std::vector<core::GroupKind> PluginModule::writes() const { return {kEnvoyFilter}; }
 
+// Secrets matter only as the image pull credentials a PluginManager names: a cluster driver watches those
+// Secrets one by one instead of every Secret (service-account tokens, TLS keys, Helm releases).
+std::vector<core::ReferencedKind> PluginModule::referenced_only() const { return {{kSecret, {kPluginManager}}}; }
+
+std::vector<core::ObjectKey> PluginModule::references(const core::Object& from) const {
+  std::vector<core::ObjectKey> out;
+  if (from.gvk().group_kind() != kPluginManager || !config_.rev_in_scope(from.label(kRevLabel))) return out;
+  for (auto& name : referenced_secrets(from.spec())) out.push_back({kSecret, from.ns(), std::move(name)});
+  return out;
+}
+
 core::Result<void> PluginModule::configure(const core::ModuleConfig& config) {
   warnings_.clear();
   auto parsed = parse_plugin_config(config, warnings_);

@@ -15,6 +15,8 @@ class PluginModule final : public core::Module {
   std::string_view kind() const override { return "plugin"; }
   std::vector<core::GroupKind> reads() const override;
   std::vector<core::GroupKind> writes() const override;
+  std::vector<core::ReferencedKind> referenced_only() const override;
+  std::vector<core::ObjectKey> references(const core::Object& from) const override;
   core::Result<void> configure(const core::ModuleConfig& config) override;
   std::vector<core::Error> config_warnings() const override { return warnings_; }
   std::vector<std::string> keys(const core::RenderContext& ctx) const override;

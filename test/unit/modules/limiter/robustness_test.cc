@@ -7,6 +7,7 @@
 #include "slime/core/module.h"
 #include "slime/core/yaml.h"
 #include "slime/modules/registry.h"
+#include "slime/render/render.h"
 #include "slime/store/memory_store.h"
 
 namespace slime::limiter {
@@ -47,6 +48,16 @@ void for_each_path(core::Json& j, const std::function<void(core::Json&)>& visit)
     for (auto& v : j) for_each_path(v, visit);
 }
 
+// `base` with its spec's node number `target` (depth-first, as for_each_path visits) replaced by `r`.
+core::Json mutated(const core::Json& base, size_t target, const core::Json& r) {
+  core::Json doc = base;
+  size_t i = 0;
+  for_each_path(doc["spec"], [&](core::Json& node) {
+    if (i++ == target) node = r;
+  });
+  return doc;
+}
+
 // The limiter and one running pod of its workload.
 store::MemoryStore world_with(const core::Json& limiter) {
   store::MemoryStore store;
@@ -85,12 +96,7 @@ TEST(Robustness, TypeConfusedSpecsNeverThrow) {
   size_t renders = 0;
   for (size_t target = 0; target < nodes; ++target) {
     for (const auto& r : replacements) {
-      core::Json doc = *base;
-      size_t i = 0;
-      for_each_path(doc["spec"], [&](core::Json& node) {
-        if (i++ == target) node = r;
-      });
-      store::MemoryStore store = world_with(doc);
+      store::MemoryStore store = world_with(mutated(*base, target, r));
       core::NoMetrics none;
       core::RenderContext ctx{store, none, {}};
       for (const auto& key : module->keys(ctx)) {
@@ -118,6 +124,93 @@ TEST(Robustness, TypeConfusedSpecsNeverThrow) {
     }
   }
   EXPECT_GT(renders, nodes);
+}
+
+// `slime render` of the limiter (global strategy, a customKey descriptor) and one pod: the RLS ConfigMap.
+render::RenderResult render_world(const std::vector<core::Object>& extra, const core::Json* limiter) {
+  std::vector<std::unique_ptr<core::Module>> modules;
+  modules.push_back(modules::create("limiter"));
+  core::ModuleConfig c;
+  c.name = c.kind = "limiter";
+  EXPECT_TRUE(modules[0]->configure(c));
+  std::vector<core::Object> inputs = extra;
+  if (limiter) {
+    store::MemoryStore world = world_with(*limiter);
+    for (const auto* o : world.list({"", "Pod"})) inputs.push_back(*o);
+    inputs.push_back(core::Object(*limiter));
+  }
+  core::NoMetrics none;
+  return render::render(std::move(inputs), modules, none);
+}
+
+const core::Object* find_configmap(const render::RenderResult& r) {
+  for (const auto& o : r.generated)
+    if (o.kind() == "ConfigMap") return &o;
+  return nullptr;
+}
+
+bool mentions_fixed_point(const render::RenderResult& r) {
+  for (const auto& p : r.problems)
+    if (p.message.find("fixed point") != std::string::npos) return true;
+  return false;
+}
+
+// The customKey descriptor's RLS entry (key k, value v) carries no owner in its value. It used to read
+// back as a user's entry: kept and rendered again beside itself every round, so `slime render` reported
+// "no fixed point after 10 rounds" and `slime run` grew the ConfigMap on every reconcile.
+TEST(Robustness, GlobalCustomKeyDescriptorReachesAFixedPointAndLeavesWithItsLimiter) {
+  auto base = core::parse_yaml(kLimiter);
+  ASSERT_TRUE(base);
+  auto first = render_world({}, &*base);
+  EXPECT_FALSE(mentions_fixed_point(first));
+  EXPECT_LE(first.rounds, 3);
+  const core::Object* cm = find_configmap(first);
+  ASSERT_NE(cm, nullptr);
+  std::string config = cm->json()["data"]["config.yaml"];
+  auto count = [](const std::string& text, const std::string& what) {
+    size_t n = 0;
+    for (auto at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) ++n;
+    return n;
+  };
+  EXPECT_EQ(count(config, "key: k\n"), 1u) << config;
+
+  // Rendered again from its own output (what `slime run` does on the next reconcile): unchanged.
+  core::Object written = *cm;
+  auto again = render_world({written}, &*base);
+  ASSERT_NE(find_configmap(again), nullptr);
+  EXPECT_EQ(find_configmap(again)->json()["data"], cm->json()["data"]);
+
+  // The limiter deleted: its custom entry goes, a user's entry in the same ConfigMap stays.
+  core::Object with_user = written;
+  auto parsed = core::parse_yaml(std::string(with_user.json()["data"]["config.yaml"]));
+  ASSERT_TRUE(parsed);
+  (*parsed)["descriptors"].push_back(
+      {{"key", "user"}, {"value", "mine"}, {"rate_limit", {{"unit", "minute"}, {"requests_per_unit", 5}}}});
+  with_user.json()["data"]["config.yaml"] = core::to_yaml(*parsed);
+  auto gone = render_world({with_user}, nullptr);
+  const core::Object* left = find_configmap(gone);
+  ASSERT_NE(left, nullptr);
+  std::string left_config = left->json()["data"]["config.yaml"];
+  EXPECT_EQ(count(left_config, "key: k\n"), 0u) << left_config;
+  EXPECT_EQ(count(left_config, "key: user\n"), 1u) << left_config;
+  EXPECT_EQ(left->annotation("slime.io/rls-custom-descriptors"), "") << left->json().dump();
+}
+
+// Every mutation of the limiter renders to a fixed point too.
+TEST(Robustness, TypeConfusedSpecsReachAFixedPoint) {
+  auto base = core::parse_yaml(kLimiter);
+  ASSERT_TRUE(base);
+  const std::vector<core::Json> replacements = {nullptr, 5, "x", core::Json::array(), core::Json::object()};
+  size_t nodes = 0;
+  core::Json probe = (*base)["spec"];
+  for_each_path(probe, [&](core::Json&) { ++nodes; });
+  for (size_t target = 0; target < nodes; ++target) {
+    for (const auto& r : replacements) {
+      core::Json doc = mutated(*base, target, r);
+      auto result = render_world({}, &doc);
+      EXPECT_FALSE(mentions_fixed_point(result)) << "node " << target << " = " << r.dump();
+    }
+  }
 }
 
 }  // namespace

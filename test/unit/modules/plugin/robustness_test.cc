@@ -1,5 +1,7 @@
 // Malformed input never crashes or throws: every field of rich PluginManager / EnvoyPlugin specs is
-// replaced in turn by values of every JSON type, and each variant must reconcile (problems allowed).
+// replaced in turn by values of every JSON type, and each variant must reconcile. What it renders is
+// checked too: at most the resource's own EnvoyFilter (same namespace and name), problems that name the
+// resource and a field under spec, and never a silent nothing (no EnvoyFilter means a problem says why).
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -80,37 +82,72 @@ void for_each_variant(const core::Json& doc, const std::function<void(const core
   walk(copy["spec"], copy);
 }
 
-TEST(PluginRobustness, EveryFieldWithEveryTypeReconcilesWithoutThrowing) {
+// The resource's reference as problems carry it ("PluginManager ns/pm").
+std::string ref_of(const core::Json& doc) {
+  return doc["kind"].get<std::string>() + " " + doc["metadata"]["namespace"].get<std::string>() + "/" +
+         doc["metadata"]["name"].get<std::string>();
+}
+
+TEST(PluginRobustness, EveryFieldWithEveryTypeRendersItsOwnFilterOrSaysWhyNot) {
   PluginModule module;
   core::ModuleConfig config;
   config.name = config.kind = "plugin";
   config.global.istio_rev = "default";
   ASSERT_TRUE(module.configure(config));
   core::NoMetrics metrics;
-  int variants = 0;
+  int variants = 0, rendered = 0, refused = 0;
   for (const char* text : {kPluginManager, kEnvoyPlugin}) {
     auto doc = core::parse_yaml(text);
     ASSERT_TRUE(doc) << doc.error().str();
+    const std::string ref = ref_of(*doc);
+    const std::string ns = (*doc)["metadata"]["namespace"], name = (*doc)["metadata"]["name"];
     for_each_variant(*doc, [&](const core::Json& variant) {
       store::MemoryStore store;
       auto object = core::Object::from_json(variant);
       ASSERT_TRUE(object);
       store.put(*object);
       core::RenderContext ctx{store, metrics, {}};
-      for (const auto& key : module.keys(ctx)) {
-        core::ModuleOutput out;
-        ASSERT_NO_THROW(out = module.reconcile(ctx, key)) << variant.dump();
-        for (const auto& p : out.problems) {
-          EXPECT_FALSE(p.object.empty());
-          EXPECT_EQ(p.message.find("internal error"), std::string::npos) << p.str() << "\n" << variant.dump();
-        }
-        for (const auto& o : out.objects) EXPECT_EQ(o.kind(), "EnvoyFilter");
+      auto keys = module.keys(ctx);
+      ASSERT_EQ(keys.size(), 1u) << variant.dump();  // the spec never decides whether the resource is ours
+      core::ModuleOutput out;
+      ASSERT_NO_THROW(out = module.reconcile(ctx, keys[0])) << variant.dump();
+      for (const auto& p : out.problems) {
+        EXPECT_EQ(p.object, ref) << p.str();
+        EXPECT_TRUE(p.field.starts_with("spec")) << p.str() << "\n" << variant.dump();
+        EXPECT_EQ(p.message.find("internal error"), std::string::npos) << p.str() << "\n" << variant.dump();
       }
-      ASSERT_NO_THROW(module.keys_for(ctx, *object));
+      ASSERT_LE(out.objects.size(), 1u) << variant.dump();
+      if (out.objects.empty()) {
+        EXPECT_FALSE(out.problems.empty()) << "rendered nothing and said nothing: " << variant.dump();
+        ++refused;
+      } else {
+        const auto& ef = out.objects[0];
+        EXPECT_EQ(ef.kind(), "EnvoyFilter");
+        EXPECT_EQ(ef.ns(), ns);
+        EXPECT_EQ(ef.name(), name);
+        const core::Json& spec = ef.json()["spec"];
+        bool patches = spec.contains("configPatches") && spec["configPatches"].is_array() && !spec["configPatches"].empty();
+        EXPECT_TRUE(patches || !spec.contains("configPatches")) << variant.dump();
+        // A filter without patches only when no plugin was asked for, or plugins were refused and the problems
+        // say which.
+        const core::Json& given = variant["spec"].value(variant["kind"] == "PluginManager" ? "plugin" : "plugins",
+                                                        core::Json());
+        bool asked_for_none = given.is_null() || (given.is_array() && given.empty());
+        if (!patches && !asked_for_none) {
+          EXPECT_FALSE(out.problems.empty()) << "an empty EnvoyFilter, unexplained: " << variant.dump();
+        }
+        ++rendered;
+      }
+      std::vector<std::string> changed_keys;
+      ASSERT_NO_THROW(changed_keys = module.keys_for(ctx, *object));
+      EXPECT_EQ(changed_keys, keys);
       ++variants;
     });
   }
   EXPECT_GT(variants, 500);
+  // Both outcomes occur: the mutations reach validation (refused) and tolerated values still render.
+  EXPECT_GT(rendered, 0);
+  EXPECT_GT(refused, 0);
 }
 
 }  // namespace
