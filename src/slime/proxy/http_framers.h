@@ -12,6 +12,7 @@
 
 #include <boost/beast/http.hpp>
 
+#include "slime/proxy/routing/ascii.h"
 #include "slime/proxy/routing/destination.h"
 
 namespace slime::proxy {
@@ -20,18 +21,6 @@ namespace slime::proxy {
 namespace beast = boost::beast;
 namespace http = boost::beast::http;
 using boost::system::error_code;
-
-// Case-insensitive ASCII comparison (header names and tokens).
-inline bool iequals_ascii(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 // Beast's parser with every body hook a pass-through: the framers only need to know where a message ends,
 // the bytes themselves are forwarded from the read buffer as they are.
@@ -162,20 +151,6 @@ class RequestFramer final : public PassThroughParser<true> {
   std::string_view method_string_, target_;
   unsigned version_ = 11;
 };
-
-// Whether `name` is one of the comma-separated tokens of `list` (case-insensitive, spaces trimmed).
-inline bool has_token(std::string_view list, std::string_view name) {
-  while (!list.empty()) {
-    auto comma = list.find(',');
-    auto token = list.substr(0, comma);
-    while (!token.empty() && (token.front() == ' ' || token.front() == '\t')) token.remove_prefix(1);
-    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.remove_suffix(1);
-    if (iequals_ascii(token, name)) return true;
-    if (comma == std::string_view::npos) break;
-    list.remove_prefix(comma + 1);
-  }
-  return false;
-}
 
 // The one upgrade the proxy relays (as a tunnel after 101); any other Upgrade is dropped and the request
 // goes on as a plain one.

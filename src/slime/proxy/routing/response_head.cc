@@ -2,19 +2,10 @@
 
 #include <vector>
 
+#include "slime/proxy/routing/ascii.h"
+
 namespace slime::proxy {
 namespace {
-
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
 
 std::string_view trim(std::string_view v) {
   while (!v.empty() && (v.front() == ' ' || v.front() == '\t')) v.remove_prefix(1);
@@ -30,23 +21,14 @@ struct FieldLine {
   std::string_view line;
 };
 
-bool named_in(std::string_view list, std::string_view name) {
-  while (true) {
-    auto comma = list.find(',');
-    if (iequal(trim(list.substr(0, comma)), name)) return true;
-    if (comma == std::string_view::npos) return false;
-    list.remove_prefix(comma + 1);
-  }
-}
-
 bool hop_by_hop(const FieldLine& f, const std::vector<std::string_view>& connection_values) {
-  if (iequal(f.name, "content-length") || iequal(f.name, "transfer-encoding")) return false;
-  if (iequal(f.name, "connection") || iequal(f.name, "keep-alive") || iequal(f.name, "te") ||
-      iequal(f.name, "upgrade"))
+  if (iequals_ascii(f.name, "content-length") || iequals_ascii(f.name, "transfer-encoding")) return false;
+  if (iequals_ascii(f.name, "connection") || iequals_ascii(f.name, "keep-alive") || iequals_ascii(f.name, "te") ||
+      iequals_ascii(f.name, "upgrade"))
     return true;
-  if (f.name.size() >= 6 && iequal(f.name.substr(0, 6), "proxy-")) return true;
+  if (f.name.size() >= 6 && iequals_ascii(f.name.substr(0, 6), "proxy-")) return true;
   for (auto list : connection_values)
-    if (named_in(list, f.name)) return true;
+    if (has_token(list, f.name)) return true;
   return false;
 }
 
@@ -77,7 +59,7 @@ bool rewrite_response_head(std::string_view head, ClientConnection client, std::
       auto colon = line.find(':');
       if (colon == std::string_view::npos) return false;  // not a field: leave the head as the parser took it
       FieldLine f{line.substr(0, colon), trim(line.substr(colon + 1, line.size() - colon - 3)), line};
-      if (iequal(f.name, "connection")) connection_values.push_back(f.value);
+      if (iequals_ascii(f.name, "connection")) connection_values.push_back(f.value);
       fields.push_back(f);
     }
     pos = eol + 2;
