@@ -120,6 +120,29 @@ TEST(KubeClient, ListPaginatesAcrossChunks) {
   for (auto& o : l->items) EXPECT_EQ(o.kind(), "ConfigMap");  // restored on list items
 }
 
+// `each` runs on every item as its page is parsed, before the next page is requested: an informer cuts
+// objects down there, so a first list never holds the whole cluster's objects whole.
+TEST(KubeClient, ListCutsEachItemAsItsPageIsRead) {
+  Client c = make_client();
+  make_namespace(c, "paged-cut");
+  for (int i = 0; i < 25; ++i)
+    ASSERT_TRUE(c.create(config_map("paged-cut", "cm-" + std::to_string(i), {{"big", std::string(64, 'x')}})).has_value());
+  const std::pair<std::string, long> kList{"LIST", 200};
+  auto before = c.stats().snapshot()[kList];
+  std::vector<uint64_t> pages_when_cut;
+  ListOptions opts{.ns = "paged-cut", .label_selector = {}, .field_selector = {}, .page_size = 10};
+  opts.each = [&](Object& o) {
+    pages_when_cut.push_back(c.stats().snapshot()[kList] - before);
+    o.json().erase("data");
+  };
+  auto l = c.list(kConfigMap, opts);
+  ASSERT_TRUE(l.has_value()) << l.error().str();
+  ASSERT_EQ(l->items.size(), 25u);
+  for (auto& o : l->items) EXPECT_FALSE(o.json().contains("data")) << o.name();
+  ASSERT_EQ(pages_when_cut.size(), 25u);
+  for (size_t i = 0; i < pages_when_cut.size(); ++i) EXPECT_EQ(pages_when_cut[i], i / 10 + 1) << "item " << i;
+}
+
 TEST(KubeClient, ServerSideApplyOwnsFieldsAndReportsConflicts) {
   Client c = make_client();
   make_namespace(c, "ssa");

@@ -82,14 +82,16 @@ Projection Projection::of(const std::vector<const Module*>& modules) {
   for (const auto& gk : readers)
     if (!needing[gk] && !written.contains(gk)) p.unneeded_.insert(gk);
   for (const auto& gk : whole) p.paths_.erase(gk);
-  for (const auto& gk : written) p.paths_.erase(gk);
   for (const auto& gk : p.unneeded_) p.paths_.erase(gk);
+  // A written kind no module reads stays whole (nothing declared), as does one a reader takes whole.
+  for (const auto& gk : written)
+    if (p.paths_.contains(gk)) p.written_.insert(gk);
   return p;
 }
 
 bool Projection::metadata_only(const GroupKind& gk) const {
   auto it = paths_.find(gk);
-  if (it == paths_.end()) return false;
+  if (it == paths_.end() || written_.contains(gk)) return false;  // written objects are cached whole
   for (const auto& path : it->second)
     if (path.front() != "metadata") return false;
   return true;
@@ -110,6 +112,7 @@ std::vector<std::string> Projection::paths(const GroupKind& gk) const {
 void Projection::apply(Object& obj) const {
   auto it = paths_.find(obj.key().gk);
   if (it == paths_.end()) return;
+  if (written_.contains(it->first) && !obj.label(kOwnerModuleLabel).empty()) return;
   Json& doc = obj.json();
   Json out = Json::object();
   for (const auto& path : identity()) move_path(doc, out, path);

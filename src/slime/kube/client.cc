@@ -141,7 +141,9 @@ ApiResult<ListResult> Client::list(const core::Gvk& gvk, const ListOptions& opts
           item["kind"] = gvk.kind;
         }
         auto obj = Object::from_json(std::move(item));
-        if (obj) out.items.push_back(std::move(*obj));
+        if (!obj) continue;
+        if (opts.each) opts.each(*obj);
+        out.items.push_back(std::move(*obj));
       }
     }
   } while (!cont.empty());

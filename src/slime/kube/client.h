@@ -42,6 +42,9 @@ struct ListOptions {
   // Ask for PartialObjectMetadata (metadata only, meta.k8s.io/v1): for kinds only their metadata is read
   // of. Objects still come back with the listed kind's apiVersion and kind.
   bool metadata_only = false;
+  // Applied to each item as its page is read: an informer cuts objects down to what it caches here, so a
+  // list of 10,000 EndpointSlices never holds them all whole at once (≈ 10 KB of tree each).
+  std::function<void(core::Object&)> each = nullptr;
 };
 
 // Counts of API requests by verb and HTTP code (0 = transport failure), read by /metrics.

@@ -87,7 +87,7 @@ void Informer::unindex_locked(const Key& key, const Object& obj) {
   }
 }
 
-void Informer::upsert(Object obj, std::vector<InformerEvent>& out) {
+void Informer::prepare(Object& obj) const {
   if (auto m = obj.json().find("metadata"); strip_managed_fields && m != obj.json().end() && m->is_object()) {
     m->erase("managedFields");
     if (auto a = m->find("annotations"); a != m->end() && a->is_object()) {
@@ -96,6 +96,10 @@ void Informer::upsert(Object obj, std::vector<InformerEvent>& out) {
     }
   }
   if (project) project(obj);
+}
+
+void Informer::upsert(Object obj, std::vector<InformerEvent>& out, bool prepared) {
+  if (!prepared) prepare(obj);
   std::lock_guard lock(mu_);
   Key key{obj.ns(), obj.name()};
   auto it = cache_.find(key);
@@ -132,7 +136,9 @@ void Informer::dispatch(const std::vector<InformerEvent>& events) {
 }
 
 bool Informer::relist() {
-  auto listed = client_.list(gvk_, opts_);
+  ListOptions opts = opts_;
+  opts.each = [this](Object& o) { prepare(o); };  // page by page, so the whole list is never held whole
+  auto listed = client_.list(gvk_, opts);
   if (!listed) {
     spdlog::warn("informer list failed gvk={} error=\"{}\"", gvk_.api_version() + "/" + gvk_.kind, listed.error().str());
     return false;
@@ -142,7 +148,7 @@ bool Informer::relist() {
   std::set<Key> seen;
   for (auto& obj : listed->items) {
     seen.insert({obj.ns(), obj.name()});
-    upsert(std::move(obj), events);
+    upsert(std::move(obj), events, true);
   }
   std::vector<Object> gone;
   {

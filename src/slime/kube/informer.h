@@ -72,7 +72,9 @@ class Informer {
   using Key = std::pair<std::string, std::string>;  // namespace, name
   void run();
   bool relist();  // false on failure
-  void upsert(core::Object obj, std::vector<InformerEvent>& out);
+  // Strips what is never read and applies `project`: what the cache keeps of an object.
+  void prepare(core::Object& obj) const;
+  void upsert(core::Object obj, std::vector<InformerEvent>& out, bool prepared = false);
   void erase(const core::Object& obj, std::vector<InformerEvent>& out);
   void unindex_locked(const Key& key, const core::Object& obj);
   void index_locked(const Key& key, const core::Object& obj);

@@ -10,10 +10,11 @@
 #include <string_view>
 
 #include "slime/core/object.h"
+#include "slime/core/projection.h"
 
 namespace slime::store {
 
-inline constexpr std::string_view kOwnerModuleLabel = "slime.io/owner-module";
+using core::kOwnerModuleLabel;  // also what the projection keeps whole
 inline constexpr std::string_view kOwnerKeyAnnotation = "slime.io/owner-key";
 
 struct OwnerMark {

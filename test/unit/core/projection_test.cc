@@ -60,6 +60,37 @@ TEST(Projection, MergesModulesAndKeepsWholeWhatOneReadsWholeOrAnyWrites) {
   EXPECT_TRUE(Projection::of({&labels, &silent}).whole(kPodGk));  // read whole by the other
 }
 
+// A written kind is cut down to what is read, except the objects Slime wrote (they carry the owner
+// mark): the controller compares those with what it renders, field by field.
+TEST(Projection, AWrittenKindKeepsOnlyWhatSlimeWroteWhole) {
+  Declaring m({kServiceGk}, {kServiceGk}, {{kServiceGk, {"metadata.labels", "spec.ports"}}});
+  auto p = Projection::of({&m});
+  EXPECT_FALSE(p.whole(kServiceGk));
+  EXPECT_FALSE(p.metadata_only(kServiceGk));
+  auto service = [] {
+    return *Object::from_json(Json::parse(R"({
+      "apiVersion": "v1", "kind": "Service",
+      "metadata": {"name": "s", "namespace": "ns", "uid": "u", "resourceVersion": "3", "labels": {"app": "a"},
+                   "creationTimestamp": "2026-01-01T00:00:00Z"},
+      "spec": {"clusterIP": "10.0.0.9", "ports": [{"port": 80}], "sessionAffinity": "None"},
+      "status": {"loadBalancer": {}}})"));
+  };
+  Object users = service();
+  p.apply(users);
+  EXPECT_EQ(users.json(), Json::parse(R"({
+    "apiVersion": "v1", "kind": "Service",
+    "metadata": {"name": "s", "namespace": "ns", "uid": "u", "resourceVersion": "3", "labels": {"app": "a"}},
+    "spec": {"ports": [{"port": 80}]}})"));
+  Object ours = service();
+  ours.set_label(kOwnerModuleLabel, "lazyload");
+  Json before = ours.json();
+  p.apply(ours);
+  EXPECT_EQ(ours.json(), before);
+  // Written by a module that reads nothing of it: whole, as before.
+  Declaring writer({}, {kServiceGk}, {});
+  EXPECT_TRUE(Projection::of({&writer}).whole(kServiceGk));
+}
+
 TEST(Projection, AKindNoModuleNeedsIsNotNeeded) {
   Declaring off({kPodGk, kServiceGk}, {}, {{kPodGk, {"metadata.labels"}, false}});
   EXPECT_FALSE(Projection::of({&off}).needed(kPodGk));

@@ -50,7 +50,9 @@ class LazyloadModule final : public core::Module {
             kServiceEntryGk, kPodGk,         kEndpointsGk, core::kEndpointSliceGk, kSidecarGk};
   }
   // Pods only for workload fences (their labels and IP); Namespaces only by their labels, so they are
-  // watched as metadata.
+  // watched as metadata. Services: labels (fence and selector matching), ports (wormhole ports) and the
+  // selector (workload labels); Sidecars: labels (revision). Both are written too, so the ones Slime
+  // wrote stay whole for the comparison with what it renders (core/projection.h).
   std::vector<core::KindFields> read_fields() const override {
     bool workload_fences = config_.auto_fence && !config_.fence_label_key.empty();
     // Endpoints: which Service an address belongs to (the learning loop's source), ready or not.
@@ -58,7 +60,9 @@ class LazyloadModule final : public core::Module {
     fields.insert(fields.end(), {{kPodGk, {"metadata.labels", "status.podIP"}, workload_fences},
                                  {kNamespaceGk, {"metadata.labels"}},
                                  {kVirtualServiceGk, {"metadata.labels", "spec.hosts", "spec.http.route.destination.host"}},
-                                 {kServiceEntryGk, {"metadata.labels", "spec"}}});
+                                 {kServiceEntryGk, {"metadata.labels", "spec"}},
+                                 {kServiceGk, {"metadata.labels", "spec.ports", "spec.selector"}},
+                                 {kSidecarGk, {"metadata.labels"}}});
     return fields;
   }
   std::vector<GroupKind> writes() const override {
