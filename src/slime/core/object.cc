@@ -1,5 +1,7 @@
 #include "slime/core/object.h"
 
+#include "slime/core/json_diff.h"
+
 namespace slime::core {
 namespace {
 const Json& null_json() {
@@ -7,6 +9,36 @@ const Json& null_json() {
   return kNull;
 }
 }  // namespace
+
+void Object::pack() {
+  if (packed_ || !doc_.is_object()) return;
+  auto bytes = std::make_shared<std::vector<std::uint8_t>>(Json::to_msgpack(doc_));
+  bytes->shrink_to_fit();
+  Json envelope = Json::object();
+  for (const char* key : {"apiVersion", "kind"})
+    if (auto it = doc_.find(key); it != doc_.end()) envelope[key] = std::move(*it);
+  if (auto m = doc_.find("metadata"); m != doc_.end() && m->is_object()) {
+    Json& out = envelope["metadata"] = Json::object();
+    for (const char* key : {"name", "namespace", "uid", "resourceVersion", "generation", "deletionTimestamp", "labels",
+                            "annotations", "finalizers"})
+      if (auto it = m->find(key); it != m->end()) out[key] = std::move(*it);
+  }
+  doc_ = std::move(envelope);
+  packed_ = std::move(bytes);
+}
+
+Object Object::unpacked() const {
+  if (!packed_) return *this;
+  // Our own bytes, packed from a valid tree; should they not unpack, the envelope is all there is.
+  Json whole = Json::from_msgpack(*packed_, true, false);
+  return whole.is_object() ? Object(std::move(whole)) : Object(doc_);
+}
+
+bool Object::same_as(const Object& other) const {
+  if (!json_equal(doc_, other.doc_)) return false;
+  if (!packed_ || !other.packed_) return !packed_ && !other.packed_;
+  return packed_ == other.packed_ || *packed_ == *other.packed_;
+}
 
 Object::Object(std::string_view api_version, std::string_view kind, std::string_view ns,
                std::string_view name) {

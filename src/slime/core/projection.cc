@@ -109,6 +109,10 @@ std::vector<std::string> Projection::paths(const GroupKind& gk) const {
   return out;
 }
 
+bool Projection::packs(const Object& obj) const {
+  return !obj.packed() && written_.contains(obj.key().gk) && !obj.label(kOwnerModuleLabel).empty();
+}
+
 void Projection::apply(Object& obj) const {
   auto it = paths_.find(obj.key().gk);
   if (it == paths_.end()) return;

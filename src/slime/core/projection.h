@@ -39,6 +39,9 @@ class Projection {
   // Cuts `obj` down to the paths kept for its kind, in place (moves, no copies). Whole kinds keep
   // everything, and so do objects of a written kind that carry the owner mark.
   void apply(Object& obj) const;
+  // An object of a written kind that carries the owner mark, of a kind cut down for readers: apply()
+  // keeps it whole, and a cache keeps it packed (Object::pack) rather than as a whole tree.
+  bool packs(const Object& obj) const;
   // Paths kept for `gk` (beyond the identity); empty for whole kinds.
   std::vector<std::string> paths(const GroupKind& gk) const;
 

@@ -37,7 +37,7 @@ KubeCluster::~KubeCluster() { stop(); }
 std::unique_ptr<kube::Informer> KubeCluster::make_informer(const core::Gvk& gvk, kube::ListOptions opts) {
   opts.metadata_only = projection_.metadata_only(gvk.group_kind());
   auto inf = std::make_unique<kube::Informer>(client_, gvk, opts);
-  if (!projection_.whole(gvk.group_kind())) inf->project = [this](core::Object& o) { projection_.apply(o); };
+  if (!projection_.whole(gvk.group_kind())) inf->project = [this](core::Object& o) { to_cached_form(o); };
   inf->add_handler([this](const kube::InformerEvent& ev) {
     if (ev.type == kube::WatchEventType::kDeleted) store_.remove(ev.object->key());
     else store_.put(ev.object);
@@ -155,6 +155,9 @@ bool KubeCluster::wait_synced(std::chrono::milliseconds timeout) {
       if (left.count() <= 0 || !i->wait_synced(left)) return false;
     }
   }
+  // The first lists parsed pages of whole objects and cut them down; hand the pages that freed back to
+  // the system now rather than carrying them until the heap happens to reuse them.
+  malloc_trim(0);
   return true;
 }
 
@@ -190,6 +193,11 @@ core::Result<void> KubeCluster::apply(const core::Object& desired) {
   return {};
 }
 
+void KubeCluster::to_cached_form(core::Object& o) const {
+  projection_.apply(o);
+  if (projection_.packs(o)) o.pack();
+}
+
 void KubeCluster::put_written(core::Object live) {
   // The watch may have delivered this very version already; then the informer's copy stays the only
   // one (a second, equal copy per written object would double the cache of Sidecars and fences).
@@ -197,6 +205,7 @@ void KubeCluster::put_written(core::Object live) {
                                           cur->resource_version() == live.resource_version())
     return;
   if (auto m = live.json().find("metadata"); m != live.json().end() && m->is_object()) m->erase("managedFields");
+  to_cached_form(live);  // as the informer caches it, so its equal copy from the watch changes nothing
   store_.put(std::move(live));
 }
 
@@ -234,7 +243,10 @@ core::Result<void> KubeCluster::set_finalizers(const core::Object& target, const
   // Releasing the last finalizer of an object being deleted deletes it; the watch confirms.
   if (m.contains("deletionTimestamp") && (!m.contains("finalizers") || m["finalizers"].empty()))
     store_.remove(live.key());
-  else store_.put(std::move(live));
+  else {
+    to_cached_form(live);
+    store_.put(std::move(live));
+  }
   return {};
 }
 

@@ -72,7 +72,9 @@ store::MemoryStore copy_of(const store::SharedStore& store, const std::vector<co
   std::set<core::GroupKind> wanted(kinds.begin(), kinds.end());
   store::MemoryStore out;
   for (auto& o : store.all())
-    if (wanted.count(o->gvk().group_kind())) out.put(std::move(o));
+    if (wanted.count(o->gvk().group_kind()))
+      // A packed object (the Sidecars Slime wrote) is unpacked here, outside the store's lock.
+      out.put(o->packed() ? std::make_shared<const core::Object>(o->unpacked()) : std::move(o));
   return out;
 }
 

@@ -38,7 +38,7 @@ bool MemoryStore::put(core::Object object) { return put(std::make_shared<const c
 bool MemoryStore::put(ObjectPtr object) {
   auto key = object->key();
   auto& slot = by_kind_[key.gk][NsName{key.ns, key.name}];
-  bool changed = !slot || !core::json_equal(slot->json(), object->json());
+  bool changed = !slot || !slot->same_as(*object);
   // An equal object still takes the slot: a feeder that keeps its own copy (an informer's cache) then
   // shares it with the store instead of both holding one, which at 10,000s of objects is the
   // difference between one copy of the cluster in memory and two.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "slime/store/memory_store.h"
+#include "slime/store/unpacking_snapshot.h"
 
 namespace slime::store {
 
@@ -32,11 +33,13 @@ class SharedStore {
   std::vector<ObjectPtr> all() const;
   size_t size() const;
 
-  // Runs f(const core::Snapshot&) under the read lock: the pointers f sees stay valid during f.
+  // Runs f(const core::Snapshot&) under the read lock: the pointers f sees stay valid during f. Packed
+  // objects (core::Object::pack) reach f whole, unpacked for this call only.
   template <typename F>
   auto read(F&& f) const {
     std::shared_lock lock(mu_);
-    return f(static_cast<const core::Snapshot&>(mem_));
+    UnpackingSnapshot view(mem_);
+    return f(static_cast<const core::Snapshot&>(view));
   }
 
  private:

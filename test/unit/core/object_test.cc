@@ -95,3 +95,60 @@ TEST(LabelSelector, EmptyMatchesEverythingAndErrorsNameTheField) {
 
 }  // namespace
 }  // namespace slime::core
+
+namespace slime::core {
+namespace {
+
+Object written_sidecar(const std::string& host) {
+  return *Object::from_json(Json::parse(R"({
+    "apiVersion": "networking.istio.io/v1", "kind": "Sidecar",
+    "metadata": {"name": "s", "namespace": "ns", "uid": "u", "resourceVersion": "7", "generation": 2,
+                 "creationTimestamp": "2026-01-01T00:00:00Z", "labels": {"slime.io/owner-module": "lazyload"},
+                 "annotations": {"slime.io/owner-key": "fence/ns/s"}, "finalizers": ["f"],
+                 "ownerReferences": [{"kind": "ServiceFence", "name": "s"}]},
+    "spec": {"egress": [{"hosts": [")" + host + R"("]}], "workloadSelector": {"labels": {"app": "s"}}}})"));
+}
+
+TEST(ObjectPack, KeepsTheEnvelopeAsATreeAndTheWholeAsBytes) {
+  Object whole = written_sidecar("*/a.ns.svc.cluster.local");
+  Object packed = whole;
+  packed.pack();
+  ASSERT_TRUE(packed.packed());
+  EXPECT_FALSE(whole.packed());
+  // What the runtime reads outside a snapshot stays readable.
+  EXPECT_EQ(packed.key(), whole.key());
+  EXPECT_EQ(packed.resource_version(), "7");
+  EXPECT_EQ(packed.generation(), 2);
+  EXPECT_EQ(packed.label("slime.io/owner-module"), "lazyload");
+  EXPECT_EQ(packed.annotation("slime.io/owner-key"), "fence/ns/s");
+  EXPECT_EQ(packed.json()["metadata"]["finalizers"], Json::array({"f"}));
+  // The body is not in the tree...
+  EXPECT_FALSE(packed.json().contains("spec"));
+  EXPECT_FALSE(packed.json()["metadata"].contains("ownerReferences"));
+  // ...but unpacks whole, equal to what was packed.
+  EXPECT_EQ(packed.unpacked().json(), whole.json());
+  // Packing twice changes nothing; unpacking an object that is not packed is a copy.
+  Object again = packed;
+  again.pack();
+  EXPECT_TRUE(again.same_as(packed));
+  EXPECT_EQ(whole.unpacked().json(), whole.json());
+}
+
+TEST(ObjectPack, SameAsSeesChangesInTheBodyAndInTheEnvelope) {
+  Object a = written_sidecar("*/a.ns.svc.cluster.local");
+  a.pack();
+  Object same = written_sidecar("*/a.ns.svc.cluster.local");
+  same.pack();
+  Object other_body = written_sidecar("*/b.ns.svc.cluster.local");
+  other_body.pack();
+  EXPECT_TRUE(a.same_as(same));
+  EXPECT_FALSE(a.same_as(other_body));  // same envelope, other spec
+  Object relabeled = written_sidecar("*/a.ns.svc.cluster.local");
+  relabeled.set_label("extra", "1");
+  relabeled.pack();
+  EXPECT_FALSE(a.same_as(relabeled));
+  EXPECT_FALSE(a.same_as(written_sidecar("*/a.ns.svc.cluster.local")));  // packed vs not
+}
+
+}  // namespace
+}  // namespace slime::core

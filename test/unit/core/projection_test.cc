@@ -86,6 +86,9 @@ TEST(Projection, AWrittenKindKeepsOnlyWhatSlimeWroteWhole) {
   Json before = ours.json();
   p.apply(ours);
   EXPECT_EQ(ours.json(), before);
+  // A cache keeps ours packed; the users' object is cut, not packed.
+  EXPECT_TRUE(p.packs(ours));
+  EXPECT_FALSE(p.packs(users));
   // Written by a module that reads nothing of it: whole, as before.
   Declaring writer({}, {kServiceGk}, {});
   EXPECT_TRUE(Projection::of({&writer}).whole(kServiceGk));

@@ -62,7 +62,8 @@ class LazyloadModule final : public core::Module {
                                  {kVirtualServiceGk, {"metadata.labels", "spec.hosts", "spec.http.route.destination.host"}},
                                  {kServiceEntryGk, {"metadata.labels", "spec"}},
                                  {kServiceGk, {"metadata.labels", "spec.ports", "spec.selector"}},
-                                 {kSidecarGk, {"metadata.labels"}}});
+                                 // Sidecars: the revision label; the mesh view (graph/) counts egress hosts.
+                                 {kSidecarGk, {"metadata.labels", "spec.egress"}}});
     return fields;
   }
   std::vector<GroupKind> writes() const override {
