@@ -19,8 +19,9 @@ void Object::pack() {
     if (auto it = doc_.find(key); it != doc_.end()) envelope[key] = std::move(*it);
   if (auto m = doc_.find("metadata"); m != doc_.end() && m->is_object()) {
     Json& out = envelope["metadata"] = Json::object();
-    for (const char* key : {"name", "namespace", "uid", "resourceVersion", "generation", "deletionTimestamp", "labels",
-                            "annotations", "finalizers"})
+    // No uid or generation: what reads those (events, owner references, observedGeneration) reads whole
+    // objects from a snapshot. At 50,000 Sidecars the two are ≈ 15 MB of tree.
+    for (const char* key : {"name", "namespace", "resourceVersion", "deletionTimestamp", "labels", "annotations", "finalizers"})
       if (auto it = m->find(key); it != m->end()) out[key] = std::move(*it);
   }
   doc_ = std::move(envelope);
