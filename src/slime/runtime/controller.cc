@@ -201,7 +201,7 @@ void Controller::schedule_revisit(const std::string& key, std::chrono::system_cl
 bool Controller::owns(const core::ObjectKey& key) {
   std::lock_guard lock(owned_mu_);
   for (auto& [_, keys] : owned_)
-    if (keys.count(key)) return true;
+    if (keys.contains(key)) return true;
   return false;
 }
 
@@ -265,7 +265,7 @@ bool Controller::reconcile(const std::string& key) {
   std::set<core::ObjectKey> previously;
   {
     std::lock_guard lock(owned_mu_);
-    if (auto it = owned_.find(key); it != owned_.end()) previously = it->second;
+    if (auto it = owned_.find(key); it != owned_.end()) previously = it->second.keys();
   }
 
   // Metric answers first (network, outside the store lock); the module then renders from exactly these.
@@ -368,10 +368,10 @@ bool Controller::reconcile(const std::string& key) {
     // in `previously`, so this pass could not prune them: keep them for the pass adopt_marked queued.
     // Overwriting them lost the adoption, and a stale object stayed forever (seen under load).
     if (auto it = owned_.find(key); it != owned_.end())
-      for (const auto& k : it->second)
+      for (const auto& k : it->second.keys())
         if (!previously.count(k)) rendered.insert(k);
     if (rendered.empty()) owned_.erase(key);
-    else owned_[key] = std::move(rendered);
+    else owned_[key] = OwnedKeys(rendered);
     // Report each distinct set of problems once, not on every reconcile.
     auto& last = reported_[key];
     if (last != problem_text) {

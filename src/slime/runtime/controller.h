@@ -20,6 +20,7 @@
 #include "slime/runtime/finalizer.h"
 #include "slime/runtime/metric_feed.h"
 #include "slime/runtime/metrics.h"
+#include "slime/runtime/owned_keys.h"
 #include "slime/runtime/work_queue.h"
 #include "slime/store/cluster.h"
 
@@ -84,7 +85,7 @@ class Controller {
   std::atomic<uint64_t> reconciles_{0};
 
   std::mutex owned_mu_;
-  std::map<std::string, std::set<core::ObjectKey>> owned_;      // key -> objects it rendered
+  std::map<std::string, OwnedKeys> owned_;                      // key -> objects it rendered
   std::map<std::string, std::string> reported_;                 // key -> problems last reported
   std::map<std::string, std::chrono::system_clock::time_point> revisits_;  // key -> next revisit asked for
 
