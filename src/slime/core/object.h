@@ -28,8 +28,9 @@ class Object {
   // The packed form a cache keeps of an object Slime wrote whose kind modules read only in part (a
   // Sidecar: 4.5 KB as a tree, ≈ 2.3 KB packed). json() then holds only the envelope (apiVersion, kind,
   // name, namespace, resourceVersion, deletionTimestamp, labels, annotations, finalizers): what the runtime
-  // reads outside a snapshot (owner marks, keys, deletes). The whole object is MessagePack; snapshots hand readers the unpacked object
-  // (store/unpacking_snapshot.h), so modules and the controller's comparison never see the envelope alone.
+  // reads outside a snapshot (owner marks, keys, deletes). The whole object is MessagePack; snapshots hand
+  // readers the unpacked object (store/unpacking_snapshot.h), so modules and the controller's comparison
+  // never see the envelope alone.
   void pack();
   bool packed() const { return packed_ != nullptr; }
   // The whole object: itself when not packed.

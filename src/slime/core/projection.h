@@ -8,7 +8,8 @@
 // compares what it renders with the live object field by field (runtime/object_diff.h), and what it
 // renders always carries the owner mark (store/owner_marks.h). An object without the mark therefore
 // differs from any rendered one whatever else it holds, so only what modules read of it matters (a
-// cluster's Services: lazyload reads their labels, ports and selector). Objects with the mark stay whole.
+// cluster's Services: lazyload reads their labels, ports and selector). Objects with the mark stay whole;
+// a cache keeps them packed (packs(), Object::pack).
 #include <map>
 #include <set>
 #include <string>
@@ -48,7 +49,7 @@ class Projection {
  private:
   std::map<GroupKind, std::set<std::vector<std::string>>> paths_;  // split at '.'
   std::set<GroupKind> unneeded_;
-  std::set<GroupKind> written_;  // kinds with paths_ whose marked objects stay whole
+  std::set<GroupKind> written_;  // kinds with paths_ whose marked objects apply() keeps whole
 };
 
 }  // namespace slime::core

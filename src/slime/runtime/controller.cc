@@ -199,9 +199,10 @@ void Controller::schedule_revisit(const std::string& key, std::chrono::system_cl
 }
 
 bool Controller::owns(const core::ObjectKey& key) {
+  const std::string encoded = OwnedKeys::encode(key);
   std::lock_guard lock(owned_mu_);
   for (auto& [_, keys] : owned_)
-    if (keys.contains(key)) return true;
+    if (keys.contains_encoded(encoded)) return true;
   return false;
 }
 

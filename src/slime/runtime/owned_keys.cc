@@ -3,9 +3,8 @@
 #include <algorithm>
 
 namespace slime::runtime {
-namespace {
 
-std::string encode(const core::ObjectKey& k) {
+std::string OwnedKeys::encode(const core::ObjectKey& k) {
   std::string out;
   out.reserve(k.gk.group.size() + k.gk.kind.size() + k.ns.size() + k.name.size() + 3);
   for (const std::string* part : {&k.gk.group, &k.gk.kind, &k.ns}) {
@@ -15,6 +14,8 @@ std::string encode(const core::ObjectKey& k) {
   out += k.name;
   return out;
 }
+
+namespace {
 
 core::ObjectKey decode(const std::string& s) {
   std::string parts[4];
@@ -44,8 +45,8 @@ void OwnedKeys::insert(const core::ObjectKey& key) {
   if (it == encoded_.end() || *it != e) encoded_.insert(it, std::move(e));
 }
 
-bool OwnedKeys::contains(const core::ObjectKey& key) const {
-  return std::binary_search(encoded_.begin(), encoded_.end(), encode(key));
+bool OwnedKeys::contains_encoded(const std::string& encoded) const {
+  return std::binary_search(encoded_.begin(), encoded_.end(), encoded);
 }
 
 std::set<core::ObjectKey> OwnedKeys::keys() const {

@@ -18,7 +18,10 @@ class OwnedKeys {
   explicit OwnedKeys(const std::set<core::ObjectKey>& keys);
 
   void insert(const core::ObjectKey& key);
-  bool contains(const core::ObjectKey& key) const;
+  bool contains(const core::ObjectKey& key) const { return contains_encoded(encode(key)); }
+  // For one key looked up in many sets (Controller::owns): encode it once.
+  static std::string encode(const core::ObjectKey& key);
+  bool contains_encoded(const std::string& encoded) const;
   std::set<core::ObjectKey> keys() const;
   bool empty() const { return encoded_.empty(); }
 
