@@ -1,6 +1,8 @@
 #include "slime/core/object.h"
 
 #include "slime/core/json_diff.h"
+#include "slime/core/msgpack_view.h"
+#include "slime/core/unpack_scope.h"
 
 namespace slime::core {
 namespace {
@@ -8,37 +10,76 @@ const Json& null_json() {
   static const Json kNull;
   return kNull;
 }
+
+msgpack::Bytes bytes_of(const std::shared_ptr<const std::vector<std::uint8_t>>& packed) {
+  return msgpack::Bytes(packed->data(), packed->size());
+}
+
+// metadata.<key> of a packed object, as a string; empty when absent or not a string.
+std::string packed_meta_str(msgpack::Bytes b, std::string_view key) {
+  auto v = msgpack::at(b, {"metadata", key});
+  auto str = v ? msgpack::as_string(*v) : std::nullopt;
+  return str ? std::string(*str) : std::string();
+}
+
+// metadata.<map>.<key> of a packed object (a label or an annotation).
+std::string packed_meta_entry(msgpack::Bytes b, std::string_view map, std::string_view key) {
+  auto v = msgpack::at(b, {"metadata", map, key});
+  auto str = v ? msgpack::as_string(*v) : std::nullopt;
+  return str ? std::string(*str) : std::string();
+}
 }  // namespace
 
 void Object::pack() {
   if (packed_ || !doc_.is_object()) return;
   auto bytes = std::make_shared<std::vector<std::uint8_t>>(Json::to_msgpack(doc_));
   bytes->shrink_to_fit();
-  Json envelope = Json::object();
-  for (const char* key : {"apiVersion", "kind"})
-    if (auto it = doc_.find(key); it != doc_.end()) envelope[key] = std::move(*it);
-  if (auto m = doc_.find("metadata"); m != doc_.end() && m->is_object()) {
-    Json& out = envelope["metadata"] = Json::object();
-    // No uid or generation: what reads those (events, owner references, observedGeneration) reads whole
-    // objects from a snapshot. At 50,000 Sidecars the two are ≈ 15 MB of tree.
-    for (const char* key : {"name", "namespace", "resourceVersion", "deletionTimestamp", "labels", "annotations", "finalizers"})
-      if (auto it = m->find(key); it != m->end()) out[key] = std::move(*it);
-  }
-  doc_ = std::move(envelope);
+  doc_ = Json();
   packed_ = std::move(bytes);
+}
+
+const Json& Object::packed_tree() const {
+  if (auto* scope = UnpackScope::current()) return scope->tree(packed_);
+  return null_json();
+}
+
+Json& Object::json() {
+  if (packed_) {
+    Json whole = Json::from_msgpack(*packed_, true, false);
+    doc_ = whole.is_object() ? std::move(whole) : Json::object();
+    packed_.reset();
+  }
+  return doc_;
 }
 
 Object Object::unpacked() const {
   if (!packed_) return *this;
-  // Our own bytes, packed from a valid tree; should they not unpack, the envelope is all there is.
-  Json whole = Json::from_msgpack(*packed_, true, false);
-  return whole.is_object() ? Object(std::move(whole)) : Object(doc_);
+  Object whole = *this;
+  whole.json();
+  return whole;
 }
 
 bool Object::same_as(const Object& other) const {
-  if (!json_equal(doc_, other.doc_)) return false;
-  if (!packed_ || !other.packed_) return !packed_ && !other.packed_;
-  return packed_ == other.packed_ || *packed_ == *other.packed_;
+  if (packed_ && other.packed_) return packed_ == other.packed_ || *packed_ == *other.packed_;
+  if (packed_ || other.packed_) return false;
+  return json_equal(doc_, other.doc_);
+}
+
+Json Object::copy_at(std::initializer_list<std::string_view> path) const {
+  if (packed_) {
+    auto v = msgpack::at(bytes_of(packed_), path);
+    if (!v) return Json();
+    Json out = Json::from_msgpack(msgpack::value(*v), true, false);
+    return out.is_discarded() ? Json() : out;
+  }
+  const Json* cur = &doc_;
+  for (auto key : path) {
+    if (!cur->is_object()) return Json();
+    auto it = cur->find(key);
+    if (it == cur->end()) return Json();
+    cur = &*it;
+  }
+  return *cur;
 }
 
 Object::Object(std::string_view api_version, std::string_view kind, std::string_view ns,
@@ -87,6 +128,11 @@ std::string Object::ref() const {
 }
 
 int64_t Object::generation() const {
+  if (packed_) {
+    auto v = msgpack::at(bytes_of(packed_), {"metadata", "generation"});
+    auto n = v ? msgpack::as_int(*v) : std::nullopt;
+    return n.value_or(0);
+  }
   const Json& m = member("metadata");
   if (!m.is_object()) return 0;
   auto it = m.find("generation");
@@ -94,6 +140,7 @@ int64_t Object::generation() const {
 }
 
 std::string Object::label(std::string_view key) const {
+  if (packed_) return packed_meta_entry(bytes_of(packed_), "labels", key);
   const Json& m = member("metadata");
   if (!m.is_object()) return {};
   auto l = m.find("labels");
@@ -103,6 +150,7 @@ std::string Object::label(std::string_view key) const {
 }
 
 std::string Object::annotation(std::string_view key) const {
+  if (packed_) return packed_meta_entry(bytes_of(packed_), "annotations", key);
   const Json& m = member("metadata");
   if (!m.is_object()) return {};
   auto l = m.find("annotations");
@@ -129,17 +177,23 @@ void Object::add_owner(const Object& owner, bool controller) {
 }
 
 Json& Object::meta() {
-  Json& m = doc_["metadata"];
+  Json& m = json()["metadata"];
   if (!m.is_object()) m = Json::object();
   return m;
 }
 
 std::string Object::str_at(const char* key) const {
+  if (packed_) {
+    auto v = msgpack::member(bytes_of(packed_), key);
+    auto str = v ? msgpack::as_string(*v) : std::nullopt;
+    return str ? std::string(*str) : std::string();
+  }
   auto it = doc_.find(key);
   return it != doc_.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 std::string Object::meta_str(const char* key) const {
+  if (packed_) return packed_meta_str(bytes_of(packed_), key);
   const Json& m = member("metadata");
   if (!m.is_object()) return {};
   auto it = m.find(key);
@@ -148,6 +202,14 @@ std::string Object::meta_str(const char* key) const {
 
 std::map<std::string, std::string> Object::string_map(const char* key) const {
   std::map<std::string, std::string> out;
+  if (packed_) {
+    if (auto v = msgpack::at(bytes_of(packed_), {"metadata", key}))
+      msgpack::for_each_member(*v, [&](std::string_view k, msgpack::Bytes value) {
+        if (auto str = msgpack::as_string(value)) out.emplace(k, *str);
+        return true;
+      });
+    return out;
+  }
   const Json& m = member("metadata");
   if (!m.is_object()) return out;
   auto it = m.find(key);
@@ -158,9 +220,10 @@ std::map<std::string, std::string> Object::string_map(const char* key) const {
 }
 
 const Json& Object::member(const char* key) const {
-  if (!doc_.is_object()) return null_json();
-  auto it = doc_.find(key);
-  return it == doc_.end() ? null_json() : *it;
+  const Json& doc = json();
+  if (!doc.is_object()) return null_json();
+  auto it = doc.find(key);
+  return it == doc.end() ? null_json() : *it;
 }
 
 }  // namespace slime::core

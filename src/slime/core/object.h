@@ -1,6 +1,7 @@
 #pragma once
 // A Kubernetes object: the JSON document as read or written, with typed access to the envelope.
 #include <cstdint>
+#include <initializer_list>
 #include <map>
 #include <memory>
 #include <string>
@@ -22,21 +23,25 @@ class Object {
   // Checks the envelope: a JSON object with string apiVersion, kind and metadata.name.
   static Result<Object> from_json(Json doc);
 
-  const Json& json() const { return doc_; }
-  Json& json() { return doc_; }
+  // The document. For a packed object: its tree as unpacked in the current core::UnpackScope (every store
+  // read opens one), or null outside any scope.
+  const Json& json() const { return packed_ ? packed_tree() : doc_; }
+  // Writing unpacks a packed object for good.
+  Json& json();
 
-  // The packed form a cache keeps of an object Slime wrote whose kind modules read only in part (a
-  // Sidecar: 4.5 KB as a tree, ≈ 2.3 KB packed). json() then holds only the envelope (apiVersion, kind,
-  // name, namespace, resourceVersion, deletionTimestamp, labels, annotations, finalizers): what the runtime
-  // reads outside a snapshot (owner marks, keys, deletes). The whole object is MessagePack; snapshots hand
-  // readers the unpacked object (store/unpacking_snapshot.h), so modules and the controller's comparison
-  // never see the envelope alone.
+  // The form a cache keeps objects of the kinds modules read only in part: the whole object as MessagePack
+  // (a Service cut to what lazyload reads: 2.3 KB as a tree, ≈ 0.4 KB packed), and no tree at all. The
+  // envelope accessors below (name, labels, resourceVersion...) read the bytes in place; json(), spec()
+  // and status() unpack once per UnpackScope (core/unpack_scope.h); copy_at() decodes just one member.
   void pack();
   bool packed() const { return packed_ != nullptr; }
-  // The whole object: itself when not packed.
+  // The whole object as a tree: a copy when not packed.
   Object unpacked() const;
-  // Equal envelopes and equal packed bodies: nothing any reader sees has changed.
+  // Equal documents, compared as bytes when both are packed.
   bool same_as(const Object& other) const;
+  // A copy of the value at `path` (null when absent): for scans over many objects that need one member
+  // each, without unpacking (or, when not packed, copying) the rest.
+  Json copy_at(std::initializer_list<std::string_view> path) const;
 
   std::string api_version() const { return str_at("apiVersion"); }
   std::string kind() const { return str_at("kind"); }
@@ -75,8 +80,9 @@ class Object {
   std::string meta_str(const char* key) const;
   std::map<std::string, std::string> string_map(const char* key) const;
   const Json& member(const char* key) const;
+  const Json& packed_tree() const;
 
-  Json doc_;
+  Json doc_;  // null while packed
   std::shared_ptr<const std::vector<std::uint8_t>> packed_;  // set by pack(); shared by copies
 };
 

@@ -76,6 +76,8 @@ core::Result<void> Manager::start(std::chrono::milliseconds sync_timeout) {
   cluster_.set_projection(std::move(projection));
   cluster_.store().subscribe([this](const store::SharedStore::ObjectPtr& old, const store::SharedStore::ObjectPtr& now) {
     // Followed by every replica, leader or not: a standby's cache must be as complete as the leader's.
+    // Outside any store read: the references a module finds in a packed object need its tree.
+    core::UnpackScope scope;
     references_.on_change(old, now);
     if (!routing_) return;
     for (auto& c : controllers_) c->on_change(old, now);

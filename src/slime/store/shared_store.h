@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "slime/store/memory_store.h"
-#include "slime/store/unpacking_snapshot.h"
+#include "slime/core/unpack_scope.h"
 
 namespace slime::store {
 
@@ -34,12 +34,13 @@ class SharedStore {
   size_t size() const;
 
   // Runs f(const core::Snapshot&) under the read lock: the pointers f sees stay valid during f. Packed
-  // objects (core::Object::pack) reach f whole, unpacked for this call only.
+  // objects (core::Object::pack) read whole in f: each is unpacked on its first json()/spec() in this
+  // call and dropped after it (core/unpack_scope.h).
   template <typename F>
   auto read(F&& f) const {
     std::shared_lock lock(mu_);
-    UnpackingSnapshot view(mem_);
-    return f(static_cast<const core::Snapshot&>(view));
+    core::UnpackScope scope;
+    return f(static_cast<const core::Snapshot&>(mem_));
   }
 
  private:

@@ -2,6 +2,7 @@
 
 #include "slime/core/object.h"
 #include "slime/core/selector.h"
+#include "slime/core/unpack_scope.h"
 
 namespace slime::core {
 namespace {
@@ -109,25 +110,57 @@ Object written_sidecar(const std::string& host) {
     "spec": {"egress": [{"hosts": [")" + host + R"("]}], "workloadSelector": {"labels": {"app": "s"}}}})"));
 }
 
-TEST(ObjectPack, KeepsTheEnvelopeAsATreeAndTheWholeAsBytes) {
+TEST(ObjectPack, ReadsTheEnvelopeFromTheBytesAndTheTreeOnlyInsideAScope) {
   Object whole = written_sidecar("*/a.ns.svc.cluster.local");
   Object packed = whole;
   packed.pack();
   ASSERT_TRUE(packed.packed());
   EXPECT_FALSE(whole.packed());
-  // What the runtime reads outside a snapshot stays readable.
+  // What the runtime reads outside a store read comes from the bytes.
   EXPECT_EQ(packed.key(), whole.key());
+  EXPECT_EQ(packed.ref(), "Sidecar ns/s");
   EXPECT_EQ(packed.resource_version(), "7");
+  EXPECT_EQ(packed.uid(), "u");
+  EXPECT_EQ(packed.generation(), 2);
   EXPECT_EQ(packed.label("slime.io/owner-module"), "lazyload");
+  EXPECT_EQ(packed.label("absent"), "");
+  EXPECT_EQ(packed.labels(), whole.labels());
   EXPECT_EQ(packed.annotation("slime.io/owner-key"), "fence/ns/s");
-  EXPECT_EQ(packed.json()["metadata"]["finalizers"], Json::array({"f"}));
-  // The body is not in the tree...
-  EXPECT_FALSE(packed.json().contains("spec"));
-  EXPECT_FALSE(packed.json()["metadata"].contains("ownerReferences"));
-  EXPECT_FALSE(packed.json()["metadata"].contains("uid"));
-  EXPECT_EQ(packed.unpacked().generation(), 2);
-  // ...but unpacks whole, equal to what was packed.
+  EXPECT_EQ(packed.annotations(), whole.annotations());
+  // One member, decoded alone.
+  EXPECT_EQ(packed.copy_at({"spec", "workloadSelector"}), whole.copy_at({"spec", "workloadSelector"}));
+  EXPECT_EQ(packed.copy_at({"spec", "workloadSelector", "labels", "app"}), "s");
+  EXPECT_TRUE(packed.copy_at({"spec", "absent"}).is_null());
+  EXPECT_TRUE(packed.copy_at({"metadata", "name", "deeper"}).is_null());
+  // The tree: null outside a scope, whole inside one, unpacked once per scope. (json() on a non-const
+  // object is the writing one, which unpacks for good: read through a const reference.)
+  const Object& reading = packed;
+  EXPECT_TRUE(reading.json().is_null());
+  EXPECT_TRUE(packed.spec().is_null());
+  {
+    UnpackScope scope;
+    EXPECT_EQ(reading.json(), whole.json());
+    EXPECT_EQ(&packed.spec(), &packed.spec());
+    Object copy = packed;  // copies share the bytes, and so the tree
+    EXPECT_EQ(&copy.spec(), &packed.spec());
+    EXPECT_EQ(packed.owner_references(), whole.owner_references());
+    EXPECT_EQ(scope.unpacked(), 1u);
+    {
+      UnpackScope inner;  // the innermost serves
+      EXPECT_EQ(packed.spec(), whole.spec());
+      EXPECT_EQ(inner.unpacked(), 1u);
+    }
+    EXPECT_EQ(UnpackScope::current(), &scope);
+  }
+  EXPECT_EQ(UnpackScope::current(), nullptr);
   EXPECT_EQ(packed.unpacked().json(), whole.json());
+  EXPECT_FALSE(packed.unpacked().packed());
+  // Writing unpacks for good.
+  Object edited = packed;
+  edited.set_label("extra", "1");
+  EXPECT_FALSE(edited.packed());
+  EXPECT_EQ(edited.spec(), whole.spec());
+  EXPECT_EQ(edited.label("extra"), "1");
   // Packing twice changes nothing; unpacking an object that is not packed is a copy.
   Object again = packed;
   again.pack();
@@ -143,7 +176,7 @@ TEST(ObjectPack, SameAsSeesChangesInTheBodyAndInTheEnvelope) {
   Object other_body = written_sidecar("*/b.ns.svc.cluster.local");
   other_body.pack();
   EXPECT_TRUE(a.same_as(same));
-  EXPECT_FALSE(a.same_as(other_body));  // same envelope, other spec
+  EXPECT_FALSE(a.same_as(other_body));  // same metadata, other spec
   Object relabeled = written_sidecar("*/a.ns.svc.cluster.local");
   relabeled.set_label("extra", "1");
   relabeled.pack();
