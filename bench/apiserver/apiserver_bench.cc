@@ -223,8 +223,8 @@ slime::core::Projection configured_projection(std::vector<std::unique_ptr<slime:
 }
 
 // Where slime's memory goes: the objects of each kind in the cluster, measured in this process as whole
-// JSON trees and as slime caches them: cut down to what the modules read, or packed when Slime wrote
-// them (0 bytes when the kind is not watched at all).
+// JSON trees and as slime caches them: cut down to what the modules read and packed, unless a module scans
+// the kind (core/projection.h); 0 bytes when the kind is not watched at all.
 std::vector<KindMemory> memory_by_kind(slime::kube::Client& c) {
   std::vector<std::unique_ptr<slime::core::Module>> modules;
   auto projection = configured_projection(modules);
@@ -254,7 +254,7 @@ std::vector<KindMemory> memory_by_kind(slime::kube::Client& c) {
       for (const auto& o : listed->items) {
         Object copy = o;
         projection.apply(copy);
-        if (projection.packs(copy)) copy.pack();  // as the cluster cache keeps what Slime wrote
+        if (projection.packs(copy)) copy.pack();  // as the cluster cache keeps it
         cached.push_back(std::move(copy));
       }
       k.cached = static_cast<double>(heap_in_use() - h1) / static_cast<double>(k.count);

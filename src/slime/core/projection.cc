@@ -74,6 +74,7 @@ Projection Projection::of(const std::vector<const Module*>& modules) {
       }
       if (!it->second->needed) continue;
       ++needing[gk];
+      if (it->second->scanned) p.scanned_.insert(gk);
       auto& kept = p.paths_[gk];
       for (const auto& path : it->second->paths)
         if (auto segs = split_path(path); !segs.empty()) kept.insert(std::move(segs));
@@ -83,6 +84,7 @@ Projection Projection::of(const std::vector<const Module*>& modules) {
     if (!needing[gk] && !written.contains(gk)) p.unneeded_.insert(gk);
   for (const auto& gk : whole) p.paths_.erase(gk);
   for (const auto& gk : p.unneeded_) p.paths_.erase(gk);
+  std::erase_if(p.scanned_, [&](const GroupKind& gk) { return !p.paths_.contains(gk); });
   // A written kind no module reads stays whole (nothing declared), as does one a reader takes whole.
   for (const auto& gk : written)
     if (p.paths_.contains(gk)) p.written_.insert(gk);
@@ -110,7 +112,9 @@ std::vector<std::string> Projection::paths(const GroupKind& gk) const {
 }
 
 bool Projection::packs(const Object& obj) const {
-  return !obj.packed() && written_.contains(obj.key().gk) && !obj.label(kOwnerModuleLabel).empty();
+  if (obj.packed()) return false;
+  auto gk = obj.key().gk;
+  return paths_.contains(gk) && !scanned_.contains(gk);
 }
 
 void Projection::apply(Object& obj) const {

@@ -8,8 +8,11 @@
 // compares what it renders with the live object field by field (runtime/object_diff.h), and what it
 // renders always carries the owner mark (store/owner_marks.h). An object without the mark therefore
 // differs from any rendered one whatever else it holds, so only what modules read of it matters (a
-// cluster's Services: lazyload reads their labels, ports and selector). Objects with the mark stay whole;
-// a cache keeps them packed (packs(), Object::pack).
+// cluster's Services: lazyload reads their labels, ports and selector). Objects with the mark stay whole.
+//
+// A cache keeps the objects of cut-down kinds packed (packs(), Object::pack): MessagePack, a fifth of the
+// tree, read in place for the envelope and unpacked per store read for the rest. Kinds a module scans
+// whole on frequent paths (KindFields::scanned) stay trees.
 #include <map>
 #include <set>
 #include <string>
@@ -40,8 +43,8 @@ class Projection {
   // Cuts `obj` down to the paths kept for its kind, in place (moves, no copies). Whole kinds keep
   // everything, and so do objects of a written kind that carry the owner mark.
   void apply(Object& obj) const;
-  // An object of a written kind that carries the owner mark, of a kind cut down for readers: apply()
-  // keeps it whole, and a cache keeps it packed (Object::pack) rather than as a whole tree.
+  // An object of a kind cut down for readers (whether apply() cut it or, carrying the owner mark, kept it
+  // whole) that no module scans: a cache keeps it packed (Object::pack) rather than as a tree.
   bool packs(const Object& obj) const;
   // Paths kept for `gk` (beyond the identity); empty for whole kinds.
   std::vector<std::string> paths(const GroupKind& gk) const;
@@ -50,6 +53,7 @@ class Projection {
   std::map<GroupKind, std::set<std::vector<std::string>>> paths_;  // split at '.'
   std::set<GroupKind> unneeded_;
   std::set<GroupKind> written_;  // kinds with paths_ whose marked objects apply() keeps whole
+  std::set<GroupKind> scanned_;  // kinds with paths_ some module declared scanned: kept as trees
 };
 
 }  // namespace slime::core

@@ -18,6 +18,10 @@ struct KindFields {
   // False: with this configuration the module reads nothing of the kind (e.g. lazyload's Pods without
   // workload fences); when no module needs a kind, it is not watched at all.
   bool needed = true;
+  // True when the module reads every object of the kind on a frequent path (lazyload: all VirtualServices
+  // on each fence reconcile). A cache keeps such a kind as trees; other kinds it cuts down it keeps packed
+  // (core::Object::pack), unpacked only for the reads that look past the envelope.
+  bool scanned = false;
 };
 
 }  // namespace slime::core

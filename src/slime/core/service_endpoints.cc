@@ -48,12 +48,11 @@ void from_endpoints(const Object& ep, std::vector<EndpointAddress>& ready, std::
 
 // EndpointSlice: endpoints[].addresses, ready unless conditions.ready is false (nil means ready, as the
 // API documents). FQDN slices name hosts, not addresses, and are skipped.
-void from_slice(const Object& slice, std::vector<EndpointAddress>& ready, std::vector<EndpointAddress>& not_ready) {
-  if (str(member(slice.json(), "addressType")) == "FQDN") return;
-  const Json* endpoints = member(slice.json(), "endpoints");
+void from_slice(const Json& doc, const std::string& ns, const Json* ports, std::vector<EndpointAddress>& ready,
+                std::vector<EndpointAddress>& not_ready) {
+  if (str(member(doc, "addressType")) == "FQDN") return;
+  const Json* endpoints = member(doc, "endpoints");
   if (!endpoints || !endpoints->is_array()) return;
-  const Json* ports = member(slice.json(), "ports");
-  std::string ns = slice.ns();
   for (const auto& e : *endpoints) {
     const Json* addresses = member(e, "addresses");
     if (!addresses || !addresses->is_array()) continue;
@@ -69,6 +68,18 @@ void from_slice(const Object& slice, std::vector<EndpointAddress>& ready, std::v
       (is_ready ? ready : not_ready).push_back(std::move(addr));
     }
   }
+}
+
+void from_slice(const Object& slice, std::vector<EndpointAddress>& ready, std::vector<EndpointAddress>& not_ready) {
+  if (!slice.packed()) {
+    from_slice(slice.json(), slice.ns(), member(slice.json(), "ports"), ready, not_ready);
+    return;
+  }
+  // A packed slice is one a cache cut down to what endpoint_read_fields() keeps, which has no ports. Read it
+  // from a tree of its own, freed right after: a scan of every slice would otherwise hold them all as trees
+  // until the store read ends.
+  Object whole = slice.unpacked();
+  from_slice(whole.json(), slice.ns(), nullptr, ready, not_ready);
 }
 
 std::vector<EndpointAddress> joined(std::vector<EndpointAddress> ready, std::vector<EndpointAddress>& not_ready) {

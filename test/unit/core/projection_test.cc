@@ -86,9 +86,15 @@ TEST(Projection, AWrittenKindKeepsOnlyWhatSlimeWroteWhole) {
   Json before = ours.json();
   p.apply(ours);
   EXPECT_EQ(ours.json(), before);
-  // A cache keeps ours packed; the users' object is cut, not packed.
+  // A cache keeps both packed: ours whole, the users' one cut.
   EXPECT_TRUE(p.packs(ours));
-  EXPECT_FALSE(p.packs(users));
+  EXPECT_TRUE(p.packs(users));
+  users.pack();
+  EXPECT_FALSE(p.packs(users));  // already
+  // Unless a module scans the kind whole on a frequent path: then it stays a tree.
+  Declaring scanning({kServiceGk}, {}, {{kServiceGk, {"spec.ports"}, true, true}});
+  EXPECT_FALSE(Projection::of({&m, &scanning}).packs(ours));
+  EXPECT_FALSE(Projection::of({&scanning}).packs(service()));
   // Written by a module that reads nothing of it: whole, as before.
   Declaring writer({}, {kServiceGk}, {});
   EXPECT_TRUE(Projection::of({&writer}).whole(kServiceGk));

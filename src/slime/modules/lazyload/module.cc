@@ -59,8 +59,10 @@ class LazyloadModule final : public core::Module {
     auto fields = core::endpoint_read_fields(false);
     fields.insert(fields.end(), {{kPodGk, {"metadata.labels", "status.podIP"}, workload_fences},
                                  {kNamespaceGk, {"metadata.labels"}},
-                                 {kVirtualServiceGk, {"metadata.labels", "spec.hosts", "spec.http.route.destination.host"}},
-                                 {kServiceEntryGk, {"metadata.labels", "spec"}},
+                                 // Scanned whole: VirtualServices by every fence reconcile (the host
+                                 // map), ServiceEntries by the global sidecar's (auto ports).
+                                 {kVirtualServiceGk, {"metadata.labels", "spec.hosts", "spec.http.route.destination.host"}, true, true},
+                                 {kServiceEntryGk, {"metadata.labels", "spec"}, true, true},
                                  {kServiceGk, {"metadata.labels", "spec.ports", "spec.selector"}},
                                  // Sidecars: the revision label; the mesh view (graph/) counts egress hosts.
                                  {kSidecarGk, {"metadata.labels", "spec.egress"}}});

@@ -54,10 +54,12 @@ std::vector<std::string> wormhole_ports(const FenceConfig& config, const core::S
   if (!config.auto_port) return config.wormhole_port;
   std::set<std::string> ports(config.wormhole_port.begin(), config.wormhole_port.end());
   for (const auto* svc : snapshot.list(kServiceGk)) {
-    const core::Json* list = ports_of(*svc);
-    if (!list) continue;
+    // One member of each Service: a cache keeps Services packed, and unpacking every one whole for this
+    // scan would hold them all as trees until the read ends.
+    const core::Json list = svc->copy_at({"spec", "ports"});
+    if (!list.is_array()) continue;
     bool gs = svc->name() == kGlobalSidecar;
-    for (const auto& p : *list) {
+    for (const auto& p : list) {
       if (!gs) {
         if (int64_t n = http_service_port(p, config.support_h2)) ports.insert(std::to_string(n));
       } else if (!config.cleanup_wormhole_port) {

@@ -95,8 +95,9 @@ class LimiterModule final : public core::Module {
     auto fields = core::endpoint_read_fields(true);
     fields.insert(fields.end(), {{{"", "Pod"}, {"metadata.labels", "status.phase"}},
                                  {{"", "Service"}, {"metadata.labels", "spec"}},
-                                 {{"networking.istio.io", "DestinationRule"}, {"metadata.labels", "spec"}},
-                                 {{"networking.istio.io", "ServiceEntry"}, {"metadata.labels", "spec"}}});
+                                 // Scanned per namespace by every SmartLimiter reconcile: kept as trees.
+                                 {{"networking.istio.io", "DestinationRule"}, {"metadata.labels", "spec"}, true, true},
+                                 {{"networking.istio.io", "ServiceEntry"}, {"metadata.labels", "spec"}, true, true}});
     return fields;
   }
   std::vector<GroupKind> writes() const override { return {kEnvoyFilterGk, kConfigMapGk}; }
