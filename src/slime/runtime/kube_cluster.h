@@ -57,8 +57,8 @@ class KubeCluster final : public store::Cluster {
   void retry_missing();
   // Puts the server's answer to a write into the store (see apply()).
   void put_written(core::Object live);
-  // What the cache keeps of an object: cut down to what modules read, or packed when Slime wrote it
-  // (core/projection.h, Object::pack).
+  // What the cache keeps of an object: cut down to what modules read, and packed unless a module scans
+  // its kind (core/projection.h, Object::pack).
   void to_cached_form(core::Object& o) const;
 
   kube::Client& client_;

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <set>
 
+#include "slime/core/unpack_scope.h"
 #include "slime/graph/graph_view.h"
 #include "slime/graph/modules_summary.h"
 #include "slime/store/memory_store.h"
@@ -67,14 +68,13 @@ class AnswerCache {
 
 // The objects of `kinds`, sharing the store's copies. Only the pointer copy holds the store's lock (a few
 // milliseconds at 50,000 objects): building the graph of a 5,000-Service mesh takes hundreds, and the
-// informers must not wait that long to write.
+// informers must not wait that long to write. Packed objects stay packed: the caller reads them inside an
+// UnpackScope of its own, which unpacks only those the answer looks into.
 store::MemoryStore copy_of(const store::SharedStore& store, const std::vector<core::GroupKind>& kinds) {
   std::set<core::GroupKind> wanted(kinds.begin(), kinds.end());
   store::MemoryStore out;
   for (auto& o : store.all())
-    if (wanted.count(o->gvk().group_kind()))
-      // A packed object (the Sidecars Slime wrote) is unpacked here, outside the store's lock.
-      out.put(o->packed() ? std::make_shared<const core::Object>(o->unpacked()) : std::move(o));
+    if (wanted.count(o->gvk().group_kind())) out.put(std::move(o));
   return out;
 }
 
@@ -107,6 +107,7 @@ void add_ui_routes(AdminServer& server, store::SharedStore& store, graph::GraphO
           graph::GraphOptions now = options;
           now.now = std::chrono::system_clock::now();
           auto objects = copy_of(store, graph::graph_kinds());
+          core::UnpackScope scope;
           return dump(graph::graph_view(graph::build_graph(objects, now), view));
         });
         return AdminResponse{200, std::move(body), "application/json"};
@@ -118,7 +119,9 @@ void add_ui_routes(AdminServer& server, store::SharedStore& store, graph::GraphO
         std::string ns = query(req, "namespace");
         if (!valid_namespace(ns)) return AdminResponse{400, "namespace: expected at most 253 characters\n"};
         auto body = modules->get(ns, [&] {
-          return dump(graph::modules_summary(copy_of(store, graph::modules_kinds()), ns));
+          auto objects = copy_of(store, graph::modules_kinds());
+          core::UnpackScope scope;
+          return dump(graph::modules_summary(objects, ns));
         });
         return AdminResponse{200, std::move(body), "application/json"};
       },

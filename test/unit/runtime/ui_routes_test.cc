@@ -56,6 +56,20 @@ TEST_F(UiRoutes, AnswersFollowTheStore) {
   EXPECT_EQ(get_json("/api/v1/graph")["edges"].size(), 0u);
 }
 
+// The cluster cache keeps the kinds modules read in part packed (core::Object::pack): the answers read
+// them whole all the same.
+TEST_F(UiRoutes, PackedObjectsAreReadWhole) {
+  auto packed = [](core::Object o) {
+    o.pack();
+    return o;
+  };
+  store_.put(packed(service("default", "reviews")));
+  store_.put(packed(fence_with_learned("default", "productpage", "reviews.default.svc.cluster.local")));
+  auto graph = get_json("/api/v1/graph");
+  ASSERT_EQ(graph["edges"].size(), 1u) << graph.dump();
+  EXPECT_EQ(graph["edges"][0]["to"], "default/reviews");
+}
+
 TEST_F(UiRoutes, NamespaceFilterAndItsBound) {
   store_.put(service("other", "lonely"));
   auto other = get_json("/api/v1/graph?namespace=other");

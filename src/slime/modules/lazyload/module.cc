@@ -52,7 +52,7 @@ class LazyloadModule final : public core::Module {
   // Pods only for workload fences (their labels and IP); Namespaces only by their labels, so they are
   // watched as metadata. Services: labels (fence and selector matching), ports (wormhole ports) and the
   // selector (workload labels); Sidecars: labels (revision). Both are written too: the ones Slime
-  // wrote are cached whole (Sidecars packed) for the comparison with what it renders (core/projection.h).
+  // wrote are cached whole (packed) for the comparison with what it renders (core/projection.h).
   std::vector<core::KindFields> read_fields() const override {
     bool workload_fences = config_.auto_fence && !config_.fence_label_key.empty();
     // Endpoints: which Service an address belongs to (the learning loop's source), ready or not.
