@@ -159,6 +159,20 @@ std::string Object::annotation(std::string_view key) const {
   return it != l->end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
+std::string_view Object::annotation_view(std::string_view key) const {
+  if (packed_) {
+    auto v = msgpack::at(bytes_of(packed_), {"metadata", "annotations", key});
+    auto str = v ? msgpack::as_string(*v) : std::nullopt;
+    return str.value_or(std::string_view());
+  }
+  const Json& m = member("metadata");
+  if (!m.is_object()) return {};
+  auto l = m.find("annotations");
+  if (l == m.end() || !l->is_object()) return {};
+  auto it = l->find(key);
+  return it != l->end() && it->is_string() ? std::string_view(it->get_ref<const std::string&>()) : std::string_view();
+}
+
 const Json& Object::owner_references() const {
   const Json& m = member("metadata");
   if (!m.is_object()) return null_json();

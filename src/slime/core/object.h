@@ -61,6 +61,9 @@ class Object {
   std::map<std::string, std::string> annotations() const { return string_map("annotations"); }
   std::string label(std::string_view key) const;
   std::string annotation(std::string_view key) const;
+  // The same without a copy (or, when packed, a tree): valid while this object lives. For scans that
+  // compare one annotation of every object of a kind.
+  std::string_view annotation_view(std::string_view key) const;
   const Json& owner_references() const;
 
   const Json& spec() const { return member("spec"); }

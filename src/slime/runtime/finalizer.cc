@@ -7,17 +7,8 @@
 namespace slime::runtime {
 namespace {
 
-// Without copying: the planner looks at every object of the written kinds.
-std::string_view annotation_of(const core::Object& o, const std::string& name) {
-  const auto& doc = o.json();
-  auto meta = doc.find("metadata");
-  if (meta == doc.end() || !meta->is_object()) return {};
-  auto anns = meta->find("annotations");
-  if (anns == meta->end() || !anns->is_object()) return {};
-  auto v = anns->find(name);
-  if (v == anns->end() || !v->is_string()) return {};
-  return v->get_ref<const std::string&>();
-}
+// Without copying or unpacking: the planner looks at every object of the written kinds.
+std::string_view annotation_of(const core::Object& o, const std::string& name) { return o.annotation_view(name); }
 
 }  // namespace
 

@@ -127,6 +127,9 @@ TEST(ObjectPack, ReadsTheEnvelopeFromTheBytesAndTheTreeOnlyInsideAScope) {
   EXPECT_EQ(packed.labels(), whole.labels());
   EXPECT_EQ(packed.annotation("slime.io/owner-key"), "fence/ns/s");
   EXPECT_EQ(packed.annotations(), whole.annotations());
+  EXPECT_EQ(packed.annotation_view("slime.io/owner-key"), "fence/ns/s");
+  EXPECT_EQ(whole.annotation_view("slime.io/owner-key"), "fence/ns/s");
+  EXPECT_EQ(packed.annotation_view("absent"), "");
   // One member, decoded alone.
   EXPECT_EQ(packed.copy_at({"spec", "workloadSelector"}), whole.copy_at({"spec", "workloadSelector"}));
   EXPECT_EQ(packed.copy_at({"spec", "workloadSelector", "labels", "app"}), "s");
