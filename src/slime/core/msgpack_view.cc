@@ -159,6 +159,4 @@ std::optional<std::int64_t> as_int(Bytes b) {
   }
 }
 
-bool is_nil(Bytes b) { return !b.empty() && b[0] == 0xc0; }
-
 }  // namespace slime::core::msgpack

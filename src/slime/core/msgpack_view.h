@@ -36,7 +36,4 @@ std::optional<std::string_view> as_string(Bytes b);
 // The integer `b` starts with (signed or unsigned, as long as it fits); nullopt otherwise.
 std::optional<std::int64_t> as_int(Bytes b);
 
-// True when `b` starts with nil.
-bool is_nil(Bytes b);
-
 }  // namespace slime::core::msgpack

@@ -15,18 +15,12 @@ msgpack::Bytes bytes_of(const std::shared_ptr<const std::vector<std::uint8_t>>& 
   return msgpack::Bytes(packed->data(), packed->size());
 }
 
-// metadata.<key> of a packed object, as a string; empty when absent or not a string.
-std::string packed_meta_str(msgpack::Bytes b, std::string_view key) {
-  auto v = msgpack::at(b, {"metadata", key});
+// The string at `path` in a packed object, as a view into its bytes; empty when absent or not a string.
+std::string_view packed_str(const std::shared_ptr<const std::vector<std::uint8_t>>& packed,
+                            std::initializer_list<std::string_view> path) {
+  auto v = msgpack::at(bytes_of(packed), path);
   auto str = v ? msgpack::as_string(*v) : std::nullopt;
-  return str ? std::string(*str) : std::string();
-}
-
-// metadata.<map>.<key> of a packed object (a label or an annotation).
-std::string packed_meta_entry(msgpack::Bytes b, std::string_view map, std::string_view key) {
-  auto v = msgpack::at(b, {"metadata", map, key});
-  auto str = v ? msgpack::as_string(*v) : std::nullopt;
-  return str ? std::string(*str) : std::string();
+  return str.value_or(std::string_view());
 }
 }  // namespace
 
@@ -140,7 +134,7 @@ int64_t Object::generation() const {
 }
 
 std::string Object::label(std::string_view key) const {
-  if (packed_) return packed_meta_entry(bytes_of(packed_), "labels", key);
+  if (packed_) return std::string(packed_str(packed_, {"metadata", "labels", key}));
   const Json& m = member("metadata");
   if (!m.is_object()) return {};
   auto l = m.find("labels");
@@ -150,7 +144,7 @@ std::string Object::label(std::string_view key) const {
 }
 
 std::string Object::annotation(std::string_view key) const {
-  if (packed_) return packed_meta_entry(bytes_of(packed_), "annotations", key);
+  if (packed_) return std::string(packed_str(packed_, {"metadata", "annotations", key}));
   const Json& m = member("metadata");
   if (!m.is_object()) return {};
   auto l = m.find("annotations");
@@ -160,11 +154,7 @@ std::string Object::annotation(std::string_view key) const {
 }
 
 std::string_view Object::annotation_view(std::string_view key) const {
-  if (packed_) {
-    auto v = msgpack::at(bytes_of(packed_), {"metadata", "annotations", key});
-    auto str = v ? msgpack::as_string(*v) : std::nullopt;
-    return str.value_or(std::string_view());
-  }
+  if (packed_) return packed_str(packed_, {"metadata", "annotations", key});
   const Json& m = member("metadata");
   if (!m.is_object()) return {};
   auto l = m.find("annotations");
@@ -197,17 +187,13 @@ Json& Object::meta() {
 }
 
 std::string Object::str_at(const char* key) const {
-  if (packed_) {
-    auto v = msgpack::member(bytes_of(packed_), key);
-    auto str = v ? msgpack::as_string(*v) : std::nullopt;
-    return str ? std::string(*str) : std::string();
-  }
+  if (packed_) return std::string(packed_str(packed_, {key}));
   auto it = doc_.find(key);
   return it != doc_.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 std::string Object::meta_str(const char* key) const {
-  if (packed_) return packed_meta_str(bytes_of(packed_), key);
+  if (packed_) return std::string(packed_str(packed_, {"metadata", key}));
   const Json& m = member("metadata");
   if (!m.is_object()) return {};
   auto it = m.find(key);
